@@ -1,0 +1,26 @@
+import { z } from 'zod';
+import { Action, Decision, ValidationStatus } from './vocabulary';
+
+/** A planned piece of work for the CMMS. Its correlation id is derived from its identity (see planWorkOrders). */
+export const WorkOrder = z.object({
+  correlationId: z.string().min(1),
+  kind: Action,
+  assetTags: z.array(z.string()).min(1),
+  deviceIds: z.array(z.string()).min(1),
+  advisoryIds: z.array(z.string()).min(1),
+  cves: z.array(z.string()),
+  decision: Decision,
+  priority: z.number().int().min(1).max(4),
+  dueDate: z.string(),
+  validationStatus: ValidationStatus,
+  shortDescription: z.string(),
+  description: z.string(),
+  /** Interim guidance from the advisory or manufacturer (APPLY_MITIGATION). */
+  mitigation: z.string().default(''),
+  /** Evidence of the covering manufacturer validation (APPLY_PATCH only). */
+  validationEvidence: z.string().default(''),
+  /** A content hash: a replay with the same revision changes nothing in the CMMS. */
+  revision: z.string(),
+  cmmsRef: z.string().optional(),
+});
+export type WorkOrder = z.infer<typeof WorkOrder>;
