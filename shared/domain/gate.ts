@@ -47,7 +47,9 @@ export interface GateDecision {
   reason: string;
 }
 
-export type PatchValidationVerdict = { validated: true; reason: string } | { validated: false; reason: string };
+export type PatchValidationVerdict =
+  | { validated: true; reason: string }
+  | { validated: false; reason: string };
 
 function assetClassKey(value: string): string {
   return value.trim().toLowerCase().replace(/\s+/g, ' ');
@@ -83,7 +85,8 @@ function unusableBecause(
     return `record ${String(record?.recordId)} is malformed (${first ? `${first.path.join('.')}: ${first.message}` : 'invalid'})`;
   }
   const coverage = checkCoverage(parsed.data, device, target, now);
-  if (!coverage.covered) return `record ${parsed.data.recordId} does not cover this device: ${coverage.reason}`;
+  if (!coverage.covered)
+    return `record ${parsed.data.recordId} does not cover this device: ${coverage.reason}`;
   return undefined;
 }
 
@@ -113,10 +116,16 @@ export function checkPatchValidation(input: {
   }
   const missing = missingEvidenceFields(validation.evidence);
   if (missing.length > 0) {
-    return { validated: false, reason: `validation ${validation.recordId} lacks evidence: ${missing.join(', ')}` };
+    return {
+      validated: false,
+      reason: `validation ${validation.recordId} lacks evidence: ${missing.join(', ')}`,
+    };
   }
   if (Date.parse(validation.evidence.date) > Date.parse(now)) {
-    return { validated: false, reason: `validation evidence is dated in the future (${validation.evidence.date})` };
+    return {
+      validated: false,
+      reason: `validation evidence is dated in the future (${validation.evidence.date})`,
+    };
   }
   return {
     validated: true,

@@ -73,12 +73,18 @@ export function ssvcDecision(inputs: DecisionInputs): Decision {
 /** SSVC Human Impact from Safety × Mission (DT_HI 1.0.0, the table rather than the disagreeing prose). */
 export function humanImpactOf(safety: SafetyImpact, mission: MissionImpact): HumanImpact {
   const row = SSVC_HUMAN_IMPACT_ROWS.find((r) => r.safety === safety && r.mission === mission);
-  if (row === undefined) throw new RangeError(`SSVC human impact table has no row for ${safety} × ${mission}`);
+  if (row === undefined)
+    throw new RangeError(`SSVC human impact table has no row for ${safety} × ${mission}`);
   return row.humanImpact === 'very high' ? 'very_high' : row.humanImpact;
 }
 
 const SAFETY_ORDER: readonly SafetyImpact[] = ['negligible', 'marginal', 'critical', 'catastrophic'];
-const MISSION_ORDER: readonly MissionImpact[] = ['degraded', 'mef support crippled', 'mef failure', 'mission failure'];
+const MISSION_ORDER: readonly MissionImpact[] = [
+  'degraded',
+  'mef support crippled',
+  'mef failure',
+  'mission failure',
+];
 
 /**
  * How a hospital device maps to SSVC Safety and Mission Impact. Rules only ever RAISE the baseline from clinical

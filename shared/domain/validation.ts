@@ -21,13 +21,19 @@ export function isIsoDate(value: string): boolean {
   if (!m) return false;
   const [, y, mo, d] = m;
   const day = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d)));
-  if (day.getUTCFullYear() !== Number(y) || day.getUTCMonth() !== Number(mo) - 1 || day.getUTCDate() !== Number(d)) {
+  if (
+    day.getUTCFullYear() !== Number(y) ||
+    day.getUTCMonth() !== Number(mo) - 1 ||
+    day.getUTCDate() !== Number(d)
+  ) {
     return false;
   }
   return !Number.isNaN(Date.parse(value));
 }
 
-const IsoDate = z.string().refine(isIsoDate, { message: 'must be an ISO 8601 date (YYYY-MM-DD or date-time with zone)' });
+const IsoDate = z
+  .string()
+  .refine(isIsoDate, { message: 'must be an ISO 8601 date (YYYY-MM-DD or date-time with zone)' });
 const OptionalText = z
   .string()
   .optional()
@@ -49,7 +55,10 @@ export const ValidationEvidence = z.object({
 export type ValidationEvidence = z.infer<typeof ValidationEvidence>;
 
 /** Statuses that say "this patch may be installed": they need complete evidence. */
-export const APPROVING_STATUSES: ReadonlySet<ValidationStatus> = new Set(['VALIDATED', 'VALIDATED_WITH_CONDITIONS']);
+export const APPROVING_STATUSES: ReadonlySet<ValidationStatus> = new Set([
+  'VALIDATED',
+  'VALIDATED_WITH_CONDITIONS',
+]);
 
 export const ValidationRecord = z
   .object({
@@ -108,7 +117,8 @@ export function missingEvidenceFields(evidence: {
   recordedBy?: string | undefined;
 }): Array<'source' | 'reference' | 'date' | 'recordedBy'> {
   const missing: Array<'source' | 'reference' | 'date' | 'recordedBy'> = [];
-  if (evidence.source === undefined || !EvidenceSource.safeParse(evidence.source).success) missing.push('source');
+  if (evidence.source === undefined || !EvidenceSource.safeParse(evidence.source).success)
+    missing.push('source');
   if ((evidence.reference ?? '').trim() === '') missing.push('reference');
   if (!isIsoDate((evidence.date ?? '').trim())) missing.push('date');
   if ((evidence.recordedBy ?? '').trim() === '') missing.push('recordedBy');
@@ -280,21 +290,27 @@ function buildRecord(
   options: ValidationParseOptions,
 ): { ok: true; record: ValidationRecord } | { ok: false; issues: Array<{ field: string; message: string }> } {
   const nested =
-    typeof flat.evidence === 'object' && flat.evidence !== null ? (flat.evidence as Record<string, unknown>) : {};
+    typeof flat.evidence === 'object' && flat.evidence !== null
+      ? (flat.evidence as Record<string, unknown>)
+      : {};
   const manufacturer = (asText(flat.manufacturer) ?? '').trim();
   const statusText = asText(flat.status);
   const sourceText = asText(flat.evidenceSource) ?? asText(nested.source);
   const evidenceDate = (asText(flat.evidenceDate) ?? asText(nested.date) ?? '').trim();
   const candidate = {
     manufacturer,
-    manufacturerKey: asText(flat.manufacturerKey) ?? (manufacturer === '' ? '' : normalizeManufacturer(manufacturer)),
+    manufacturerKey:
+      asText(flat.manufacturerKey) ?? (manufacturer === '' ? '' : normalizeManufacturer(manufacturer)),
     product: asText(flat.product) ?? '',
     versions: asText(flat.versions) ?? '',
     advisoryId: asText(flat.advisoryId),
     patchId: asText(flat.patchId),
     status: statusText === undefined ? undefined : normalizeEnumText(statusText, true),
     evidence: {
-      source: sourceText === undefined || sourceText.trim() === '' ? undefined : normalizeEnumText(sourceText, false),
+      source:
+        sourceText === undefined || sourceText.trim() === ''
+          ? undefined
+          : normalizeEnumText(sourceText, false),
       reference: asText(flat.evidenceRef) ?? asText(nested.reference) ?? '',
       date: evidenceDate,
       recordedBy: asText(flat.recordedBy) ?? asText(nested.recordedBy) ?? '',
@@ -307,7 +323,8 @@ function buildRecord(
     recordedAt: asText(flat.recordedAt) ?? options.recordedAt ?? evidenceDate,
   };
   const recordId =
-    asText(flat.recordId)?.trim() || `val-${sha256Hex(stableStringify({ ...candidate, recordedAt: '' })).slice(0, 20)}`;
+    asText(flat.recordId)?.trim() ||
+    `val-${sha256Hex(stableStringify({ ...candidate, recordedAt: '' })).slice(0, 20)}`;
   const parsed = ValidationRecord.safeParse({ ...candidate, recordId });
   const issues: Array<{ field: string; message: string }> = [];
   if (!parsed.success) {
@@ -321,7 +338,9 @@ function buildRecord(
   if (record.versions !== '' && parseVersionSpec(record.versions).kind === 'free_text') {
     return {
       ok: false,
-      issues: [{ field: 'versions', message: `versions: "${record.versions}" is not an evaluable version spec` }],
+      issues: [
+        { field: 'versions', message: `versions: "${record.versions}" is not an evaluable version spec` },
+      ],
     };
   }
   return { ok: true, record };
@@ -331,7 +350,10 @@ function buildRecord(
  * Parses the validations CSV of DESIGN §5. The header row names the columns (any order, extra columns ignored).
  * Every bad row is reported with the line it starts on and kept out; every good row is kept.
  */
-export function parseValidationCsv(text: string, options: ValidationParseOptions = {}): ValidationParseResult {
+export function parseValidationCsv(
+  text: string,
+  options: ValidationParseOptions = {},
+): ValidationParseResult {
   const { rows, errors } = readCsvRecords(text);
   const records: ValidationRecord[] = [];
   const [header, ...body] = rows;
@@ -342,7 +364,9 @@ export function parseValidationCsv(text: string, options: ValidationParseOptions
   header.cells.forEach((name, i) => {
     index.set(name.trim().toLowerCase(), i);
   });
-  const missing = VALIDATION_CSV_COLUMNS.filter((c) => !index.has(c) && c !== 'conditions' && c !== 'expires');
+  const missing = VALIDATION_CSV_COLUMNS.filter(
+    (c) => !index.has(c) && c !== 'conditions' && c !== 'expires',
+  );
   if (missing.length > 0) {
     return {
       records,
@@ -399,7 +423,10 @@ export function parseValidationCsv(text: string, options: ValidationParseOptions
  * `evidenceRef`, `evidenceDate`, `recordedBy`, ...) or the nested `evidence {source, reference, date, recordedBy}`
  * form. Accepts JSON text or an already-parsed value. `line` in errors is the 1-based item number.
  */
-export function parseValidationJson(input: unknown, options: ValidationParseOptions = {}): ValidationParseResult {
+export function parseValidationJson(
+  input: unknown,
+  options: ValidationParseOptions = {},
+): ValidationParseResult {
   let value: unknown = input;
   if (typeof input === 'string') {
     try {
@@ -488,12 +515,18 @@ export function checkCoverage(
 ): CoverageResult {
   const deviceKey = normalizeManufacturer(device.manufacturer);
   if (record.manufacturerKey.trim() === '' || record.manufacturerKey !== deviceKey) {
-    return { covered: false, reason: `manufacturer ${record.manufacturerKey} is not the device's (${deviceKey})` };
+    return {
+      covered: false,
+      reason: `manufacturer ${record.manufacturerKey} is not the device's (${deviceKey})`,
+    };
   }
   const recordProduct = productKey(record.product);
   const candidates = [device.model, device.modelNumber].map(productKey).filter((k) => k !== '');
   if (recordProduct === '' || !candidates.includes(recordProduct)) {
-    return { covered: false, reason: `product "${record.product}" is not the device's model or model number` };
+    return {
+      covered: false,
+      reason: `product "${record.product}" is not the device's model or model number`,
+    };
   }
   const versions = record.versions.trim();
   if (versions !== '') {
@@ -513,7 +546,11 @@ export function checkCoverage(
   } else if (record.patchId === undefined) {
     return { covered: false, reason: 'record names neither an advisory nor a patch' };
   }
-  if (target.patchId !== undefined && record.patchId !== undefined && !sameId(record.patchId, target.patchId)) {
+  if (
+    target.patchId !== undefined &&
+    record.patchId !== undefined &&
+    !sameId(record.patchId, target.patchId)
+  ) {
     return { covered: false, reason: `record is about patch ${record.patchId}, not ${target.patchId}` };
   }
   if (isValidationExpired(record, now)) {

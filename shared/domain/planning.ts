@@ -1,0 +1,204 @@
+import type { Advisory } from './advisory';
+import type { Device } from './device';
+import { sha256Hex, stableStringify } from './digest';
+import { GateViolationError, PlanningInputError } from './errors';
+import type { Finding } from './finding';
+import { checkPatchValidation, type GatePolicy, isExemptFromValidation } from './gate';
+import { dueDateFor, priorityOf } from './prioritize';
+import type { ValidationRecord } from './validation';
+import type { Decision } from './vocabulary';
+import type { WorkOrder } from './work-order';
+
+/**
+ * Work-order planning: one work order per device × advisory. The correlation id depends on identity only
+ * (device and advisory, not the kind), so when a REQUEST_VALIDATION later becomes an APPLY_PATCH the CMMS updates
+ * the same record instead of opening a second one. `revision` hashes what the CMMS shows, so a replay is a no-op.
+ */
+
+export const MAX_GUIDANCE_ITEM_CHARS = 600;
+export const MAX_GUIDANCE_CHARS = 4000;
+const MAX_SHORT_DESCRIPTION_CHARS = 160;
+
+/** `mp-` + the first 32 hex digits (128 bits) of SHA-256("deviceId|advisoryId"). */
+export function correlationIdFor(deviceId: string, advisoryId: string): string {
+  return `mp-${sha256Hex(`${deviceId}|${advisoryId}`).slice(0, 32)}`;
+}
+
+/**
+ * Makes advisory or operator prose safe to hand to a CMMS: drops markup and control characters, collapses
+ * whitespace, caps the length (with an ellipsis).
+ */
+export function sanitizeText(text: string, maxChars: number): string {
+  const cleaned = text
+    .replace(/<!--[\s\S]*?-->/g, ' ')
+    .replace(/<(script|style)\b[\s\S]*?<\/\1\s*>/gi, ' ')
+    .replace(/<\/?[a-z][^>]*>/gi, ' ')
+    .replace(/&(lt|gt|amp|quot|#39|nbsp);/g, (_, e: string) =>
+      e === 'nbsp' ? ' ' : e === 'amp' ? '&' : e === 'quot' ? '"' : e === '#39' ? "'" : ' ',
+    )
+    .replace(/[<>]/g, ' ')
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
+    .replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  if (cleaned.length <= maxChars) return cleaned;
+  return `${cleaned.slice(0, Math.max(0, maxChars - 1)).trimEnd()}…`;
+}
+
+/**
+ * Interim guidance for the matched product: the advisory's `mitigation` and `workaround` remediations that name
+ * the product (or name no product at all), de-duplicated, sanitized, one per line, capped.
+ */
+export function interimGuidanceFor(advisory: Advisory, productId: string): string[] {
+  const seen = new Set<string>();
+  const items: string[] = [];
+  let total = 0;
+  for (const vuln of advisory.vulnerabilities) {
+    for (const rem of vuln.remediations) {
+      if (rem.category !== 'mitigation' && rem.category !== 'workaround') continue;
+      if (rem.productIds.length > 0 && !rem.productIds.includes(productId)) continue;
+      const text = sanitizeText(rem.details, MAX_GUIDANCE_ITEM_CHARS);
+      const key = text.toLowerCase();
+      if (text === '' || seen.has(key)) continue;
+      if (total + text.length + 3 > MAX_GUIDANCE_CHARS) return items;
+      seen.add(key);
+      items.push(text);
+      total += text.length + 3;
+    }
+  }
+  return items;
+}
+
+export interface PlanWorkOrderInput {
+  /** The finding with `action` (from the gate) and `prioritization` set. */
+  finding: Finding;
+  device: Device;
+  advisory: Advisory;
+  /** The covering validation record the gate decided with. */
+  validation: ValidationRecord | null;
+  /** Only used to re-check an APPLY_PATCH for a non-medical exempt asset; cannot exempt medical devices. */
+  policy?: GatePolicy;
+  /**
+   * When the SLA clock started (first detection). Defaults to `now`; pass the stored detection time so the due
+   * date, and so the revision, stay stable across nightly re-plans.
+   */
+  slaStart?: string;
+  slaDays?: Partial<Readonly<Record<Decision, number>>>;
+  now: string;
+}
+
+function uniqueSorted(values: readonly string[]): string[] {
+  return [...new Set(values.filter((v) => v !== ''))].sort();
+}
+
+/**
+ * Plans the CMMS work order for one finding, or null when the gate said NONE.
+ * Throws GateViolationError when asked to plan an APPLY_PATCH that the validation does not allow, and
+ * PlanningInputError when the finding is not ready to plan.
+ */
+export function planWorkOrder(input: PlanWorkOrderInput): WorkOrder | null {
+  const { finding, device, advisory, validation, now } = input;
+  const context = {
+    findingId: finding.findingId,
+    deviceId: device.deviceId,
+    advisoryId: advisory.advisoryId,
+  };
+  if (finding.action === undefined)
+    throw new PlanningInputError('finding has no action: run the gate first', { context });
+  if (finding.prioritization === undefined) {
+    throw new PlanningInputError('finding has no prioritization: run prioritizeFinding first', { context });
+  }
+  if (finding.deviceId !== device.deviceId || finding.advisoryId !== advisory.advisoryId) {
+    throw new PlanningInputError('finding does not belong to this device and advisory', {
+      context: { ...context, findingDeviceId: finding.deviceId, findingAdvisoryId: finding.advisoryId },
+    });
+  }
+  const kind = finding.action;
+  if (kind === 'NONE') return null;
+
+  let validationEvidence = '';
+  if (kind === 'APPLY_PATCH') {
+    const verdict = checkPatchValidation({ device, advisoryId: advisory.advisoryId, validation, now });
+    if (verdict.validated && validation !== null) {
+      const e = validation.evidence;
+      validationEvidence = sanitizeText(
+        [
+          `${validation.status} by ${validation.manufacturer} for ${validation.product}` +
+            (validation.versions ? ` ${validation.versions}` : ' (all versions)'),
+          `evidence: ${e.source} ${e.reference}, dated ${e.date}, recorded by ${e.recordedBy}`,
+          validation.patchId ? `patch: ${validation.patchId}` : '',
+          validation.conditions ? `conditions: ${validation.conditions}` : '',
+          validation.expires ? `valid until ${validation.expires}` : '',
+          `record ${validation.recordId}`,
+        ]
+          .filter((s) => s !== '')
+          .join('; '),
+        MAX_GUIDANCE_CHARS,
+      );
+    } else if (isExemptFromValidation(device, input.policy)) {
+      validationEvidence = `exempt by policy: non-medical asset class "${sanitizeText(device.deviceType, 80)}"`;
+    } else {
+      throw new GateViolationError(
+        `refusing to plan APPLY_PATCH for ${device.assetTag} / ${advisory.advisoryId}: ${verdict.reason}`,
+        { context: { ...context, recordId: validation?.recordId, isMedicalDevice: device.isMedicalDevice } },
+      );
+    }
+  }
+
+  const decision = finding.prioritization.decision;
+  const guidance = interimGuidanceFor(advisory, finding.matchReason.productId);
+  const mitigation = guidance.join('\n');
+  const cves = uniqueSorted(finding.cves);
+  const product = sanitizeText(finding.product || finding.matchReason.productFullName, 120);
+  const shortDescription = sanitizeText(
+    `[${kind}] ${advisory.advisoryId} ${device.assetTag}: ${product}`,
+    MAX_SHORT_DESCRIPTION_CHARS,
+  );
+  const description = [
+    `${kindSentence(kind)}`,
+    `Device: ${device.assetTag} (${sanitizeText(`${device.manufacturer} ${device.model} ${device.modelNumber}`, 200)}, software ${sanitizeText(device.softwareVersion || 'unknown', 60)})${device.department ? `, ${sanitizeText(device.department, 80)}` : ''}`,
+    `Advisory: ${advisory.advisoryId} ${sanitizeText(advisory.title, 200)}`,
+    `CVEs: ${cves.join(', ') || 'none listed'}`,
+    `Match: ${finding.matchConfidence} (${sanitizeText(`${finding.matchReason.productRule}; ${finding.matchReason.versionRule}`, 300)})`,
+    `Validation: ${finding.validationStatus}`,
+    `Priority: ${sanitizeText(finding.prioritization.reason, 600)} [${finding.prioritization.tableId} ${finding.prioritization.tableVersion}]`,
+  ].join('\n');
+
+  const body = {
+    kind,
+    assetTags: [device.assetTag],
+    deviceIds: [device.deviceId],
+    advisoryIds: [advisory.advisoryId],
+    cves,
+    decision,
+    priority: priorityOf(decision),
+    dueDate: dueDateFor(decision, input.slaStart ?? now, input.slaDays),
+    validationStatus: finding.validationStatus,
+    shortDescription,
+    description,
+    mitigation,
+    validationEvidence,
+  };
+  return {
+    correlationId: correlationIdFor(device.deviceId, advisory.advisoryId),
+    ...body,
+    revision: sha256Hex(stableStringify(body)).slice(0, 32),
+  };
+}
+
+function kindSentence(kind: WorkOrder['kind']): string {
+  switch (kind) {
+    case 'APPLY_PATCH':
+      return 'Apply the manufacturer-validated patch (see validation evidence); verify and be ready to roll back.';
+    case 'APPLY_MITIGATION':
+      return 'No validated patch yet: apply the interim guidance below. Do NOT install unvalidated patches.';
+    case 'REQUEST_VALIDATION':
+      return 'Ask the manufacturer whether a patch is validated for this model and version; record the answer.';
+    case 'REVIEW_MATCH':
+      return 'Confirm whether this device is the affected product before any other action.';
+    case 'ROLLBACK':
+      return 'Roll back the patch on this device and record why.';
+    case 'NONE':
+      return 'No action.';
+  }
+}
