@@ -25,6 +25,16 @@ export const AdvisoryProduct = z.object({
   fullName: z.string(),
   versionSpec: VersionSpec,
   modelNumbers: z.array(z.string()).default([]),
+  /** Every manufacturer key when the vendor branch names several vendors ("ENEA, …, and Wind River"). */
+  manufacturerKeys: z.array(z.string()).optional(),
+  /** Set for products created by a CSAF relationship ("firmware X installed_on camera Y"). */
+  relationship: z
+    .object({
+      category: z.string(),
+      productReference: z.string(),
+      relatesToProductReference: z.string(),
+    })
+    .optional(),
 });
 export type AdvisoryProduct = z.infer<typeof AdvisoryProduct>;
 
@@ -61,6 +71,8 @@ export const AdvisoryVulnerability = z.object({
   /** Product ids listed as known_affected (plus first_affected/last_affected/under_investigation). */
   affectedProductIds: z.array(z.string()),
   fixedProductIds: z.array(z.string()).default([]),
+  /** Product ids the vendor recommends (CSAF product_status.recommended). */
+  recommendedProductIds: z.array(z.string()).optional(),
   notAffectedProductIds: z.array(z.string()).default([]),
   remediations: z.array(Remediation).default([]),
   cvss: z.array(CvssScore).default([]),
@@ -83,5 +95,9 @@ export const Advisory = z.object({
   products: z.array(AdvisoryProduct),
   vulnerabilities: z.array(AdvisoryVulnerability),
   selfUrl: z.string().optional(),
+  /** CSAF document.tracking.status (draft, interim, final). */
+  trackingStatus: z.string().optional(),
+  /** CSAF document.publisher.namespace: with advisoryId the globally unique natural key. */
+  publisherNamespace: z.string().optional(),
 });
 export type Advisory = z.infer<typeof Advisory>;
