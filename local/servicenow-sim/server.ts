@@ -270,8 +270,10 @@ function paginationLink(
   if (offset === 0 && total <= limit) return undefined;
   const at = (pageOffset: number) => {
     const params = new URLSearchParams(url.searchParams);
-    params.set('sysparm_offset', String(pageOffset));
-    params.set('sysparm_limit', String(limit));
+    params.delete('sysparm_offset');
+    params.delete('sysparm_limit');
+    params.append('sysparm_offset', String(pageOffset));
+    params.append('sysparm_limit', String(limit));
     return `<${baseUrl}${url.pathname}?${params.toString()}>`;
   };
   const lastOffset = total === 0 ? 0 : Math.floor((total - 1) / limit) * limit;

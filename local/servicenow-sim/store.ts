@@ -204,6 +204,8 @@ export class RecordStore {
   }
 
   private applyBusinessRules(table: string, record: SnRecord): void {
+    if (this.catalog.descendants('task').has(table) && record.opened_at === '')
+      record.opened_at = record.sys_created_on ?? '';
     // Incident priority is derived from impact × urgency by the default priority lookup rules (§3.3).
     if (this.catalog.descendants('incident').has(table)) {
       const impact = Number(record.impact);
