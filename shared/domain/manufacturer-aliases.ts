@@ -102,7 +102,6 @@ export const MANUFACTURER_ALIASES: readonly ManufacturerAlias[] = [
       'Welch-Allyn',
       'Mortara',
       'Mortara Instrument',
-      'ELI',
     ],
   },
   {
