@@ -1,0 +1,73 @@
+import { Stack } from 'aws-cdk-lib';
+import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import type { MedPatchTable } from './constructs/medpatch-table';
+
+/*
+ * Explicit statements instead of `table.grantReadData`, `queue.grantSendMessages` and `topic.grantPublish`:
+ * those grant `…/index/*`, `kms:GenerateDataKey*` and `kms:ReEncrypt*`, i.e. wildcards on data-plane access.
+ * Here every action is named, every resource is a single ARN, and the KMS permissions only work when the call
+ * comes through the service that owns the data (kms:ViaService).
+ */
+
+const TABLE_READ_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:Query',
+  'dynamodb:Scan',
+  'dynamodb:ConditionCheckItem',
+  'dynamodb:DescribeTable',
+];
+// TransactWriteItems is authorized through the per-item actions below, so it needs no action of its own.
+const TABLE_WRITE_ACTIONS = [
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:ConditionCheckItem',
+  'dynamodb:DescribeTable',
+];
+
+function grantKeyViaService(grantee: IGrantable, key: IKey, service: string, actions: string[]): void {
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new PolicyStatement({
+      actions,
+      resources: [key.keyArn],
+      conditions: { StringEquals: { 'kms:ViaService': `${service}.${Stack.of(key).region}.amazonaws.com` } },
+    }),
+  );
+}
+
+/** Read (or write) items of the table and its declared indexes, and use its key through DynamoDB only. */
+export function grantTableAccess(grantee: IGrantable, table: MedPatchTable, mode: 'read' | 'write'): void {
+  const actions = mode === 'read' ? TABLE_READ_ACTIONS : TABLE_WRITE_ACTIONS;
+  // Writes go to the base table only; indexes are maintained by DynamoDB.
+  const resources = mode === 'read' ? table.resourceArns : [table.table.tableArn];
+  grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions, resources }));
+  grantKeyViaService(
+    grantee,
+    table.key,
+    'dynamodb',
+    mode === 'read'
+      ? ['kms:Decrypt', 'kms:DescribeKey']
+      : ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
+  );
+}
+
+/** Send (single and batch) to one queue; SSE-KMS needs GenerateDataKey and Decrypt from the producer. */
+export function grantQueueSend(grantee: IGrantable, queue: IQueue, key: IKey): void {
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [queue.queueArn] }),
+  );
+  grantKeyViaService(grantee, key, 'sqs', ['kms:GenerateDataKey', 'kms:Decrypt']);
+}
+
+/** Publish to one topic; an encrypted topic needs GenerateDataKey and Decrypt from the publisher. */
+export function grantTopicPublish(grantee: IGrantable, topic: ITopic, key: IKey): void {
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new PolicyStatement({ actions: ['sns:Publish'], resources: [topic.topicArn] }),
+  );
+  grantKeyViaService(grantee, key, 'sns', ['kms:GenerateDataKey', 'kms:Decrypt']);
+}
