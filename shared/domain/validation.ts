@@ -320,7 +320,8 @@ function buildRecord(
       const e = asText(flat.expires)?.trim();
       return e === undefined || e === '' ? undefined : e;
     })(),
-    recordedAt: asText(flat.recordedAt) ?? options.recordedAt ?? evidenceDate,
+    recordedAt:
+      asText(flat.recordedAt) ?? options.recordedAt ?? (isIsoDate(evidenceDate) ? evidenceDate : ''),
   };
   const recordId =
     asText(flat.recordId)?.trim() ||
