@@ -56,6 +56,8 @@ export const Finding = z.object({
   action: Action.optional(),
   prioritization: Prioritization.optional(),
   remediationState: RemediationState.default('OPEN'),
+  /** When the finding first appeared: due dates count from here, so re-planning later keeps the same SLA. */
+  firstSeenAt: z.string(),
   updatedAt: z.string(),
 });
 export type Finding = z.infer<typeof Finding>;

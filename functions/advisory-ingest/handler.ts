@@ -1,0 +1,49 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { APIGatewayProxyEventV2WithIAMAuthorizer, APIGatewayProxyResultV2 } from 'aws-lambda';
+import { DynamoAdvisoryRepository } from '../../shared/adapters/dynamodb/advisory-repository';
+import { TableClient } from '../../shared/adapters/dynamodb/table-client';
+import { SqsMatchQueue } from '../../shared/adapters/sqs/sqs-queues';
+import { ingestAdvisories } from '../../shared/application/ingest-advisories';
+import { MatchQueueEnv, parseEnvironment, TableEnv } from '../../shared/config/env';
+import { ENV } from '../../shared/config/env-names';
+import { createAwsClients } from '../../shared/runtime/aws-clients';
+import { httpError, json } from '../../shared/runtime/http';
+
+const MAX_DOCUMENT_BYTES = 5 * 1024 * 1024;
+
+const env = parseEnvironment(TableEnv.extend(MatchQueueEnv.shape));
+const clients = createAwsClients();
+const table = new TableClient(clients.dynamodb, env[ENV.tableName]);
+const deps = {
+  advisories: new DynamoAdvisoryRepository(table),
+  matchQueue: new SqsMatchQueue(clients.sqs, env[ENV.matchQueueUrl]),
+};
+const logger = new Logger({ serviceName: 'medpatch-advisory-ingest' });
+
+/** POST /v1/advisories with one CSAF 2.0 document as the body. */
+export const handler = async (event: APIGatewayProxyEventV2WithIAMAuthorizer): Promise<APIGatewayProxyResultV2> => {
+  try {
+    const raw = event.body ?? '';
+    const text = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
+    if (Buffer.byteLength(text) > MAX_DOCUMENT_BYTES) {
+      return json(413, { error: `CSAF document larger than ${MAX_DOCUMENT_BYTES} bytes` });
+    }
+    let content: unknown;
+    try {
+      content = JSON.parse(text);
+    } catch {
+      return json(400, { error: 'Body is not valid JSON; send one CSAF 2.0 document' });
+    }
+    const actor = event.requestContext.authorizer?.iam?.userArn ?? 'api';
+    const [outcome] = await ingestAdvisories(deps, [{ name: 'upload', content }], {
+      actor,
+      reason: 'advisory upload',
+    });
+    if (!outcome || outcome.status === 'rejected') {
+      return json(422, { error: 'CSAF document rejected', details: outcome?.status === 'rejected' ? outcome.errors : [] });
+    }
+    return json(outcome.status === 'accepted' ? 201 : 200, outcome);
+  } catch (error) {
+    return httpError(error, logger);
+  }
+};

@@ -1,0 +1,39 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { DynamoAdvisoryRepository } from '../../shared/adapters/dynamodb/advisory-repository';
+import { DynamoDeviceRepository } from '../../shared/adapters/dynamodb/device-repository';
+import { DynamoEnrichmentRepository } from '../../shared/adapters/dynamodb/enrichment-repository';
+import { DynamoFindingRepository } from '../../shared/adapters/dynamodb/finding-repository';
+import { TableClient } from '../../shared/adapters/dynamodb/table-client';
+import { DynamoValidationRepository } from '../../shared/adapters/dynamodb/validation-repository';
+import { DynamoWorkOrderRepository } from '../../shared/adapters/dynamodb/work-order-repository';
+import { SnsAlertPublisher } from '../../shared/adapters/sns/sns-alert-publisher';
+import { SqsWorkOrderQueue } from '../../shared/adapters/sqs/sqs-queues';
+import { assessFinding } from '../../shared/application/assess-finding';
+import { PrioritizeMessage } from '../../shared/application/messages';
+import { AlertsTopicEnv, parseEnvironment, TableEnv, WorkOrderQueueEnv } from '../../shared/config/env';
+import { ENV } from '../../shared/config/env-names';
+import { createAwsClients } from '../../shared/runtime/aws-clients';
+import { sqsConsumer } from '../../shared/runtime/sqs-batch';
+
+const env = parseEnvironment(TableEnv.extend(WorkOrderQueueEnv.shape).extend(AlertsTopicEnv.shape));
+const clients = createAwsClients();
+const table = new TableClient(clients.dynamodb, env[ENV.tableName]);
+const deps = {
+  devices: new DynamoDeviceRepository(table),
+  advisories: new DynamoAdvisoryRepository(table),
+  findings: new DynamoFindingRepository(table),
+  validations: new DynamoValidationRepository(table),
+  enrichment: new DynamoEnrichmentRepository(table),
+  workOrders: new DynamoWorkOrderRepository(table),
+  workOrderQueue: new SqsWorkOrderQueue(clients.sqs, env[ENV.workOrderQueueUrl]),
+  alerts: new SnsAlertPublisher(clients.sns, env[ENV.alertsTopicArn], table),
+};
+const logger = new Logger({ serviceName: 'medpatch-prioritizer' });
+
+export const handler = sqsConsumer(PrioritizeMessage, logger, async (message) => {
+  const outcome = await assessFinding(deps, message, new Date().toISOString(), {
+    actor: 'medpatch-prioritizer',
+    reason: 'finding changed',
+  });
+  logger.debug('assessed', { message, action: outcome.finding?.action, queued: outcome.workOrderQueued });
+});

@@ -1,0 +1,50 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { Actor } from '../../application/ports';
+import { keys } from './keys';
+
+export interface AuditEventInput {
+  /** e.g. `DEVICE#servicenow:abc`, `FINDING#<id>`, `WORKORDER#<id>`, `VALIDATION#<id>`. */
+  entity: string;
+  action: string;
+  before: unknown;
+  after: unknown;
+  actor: Actor;
+  at: string;
+  /** Extra index so audit events can be listed per advisory or per device. */
+  alsoIndexedUnder?: string;
+}
+
+/** Builds the append-only audit item written in the same transaction as the change it records. */
+export function auditItem(event: AuditEventInput): Record<string, unknown> {
+  const eventId = randomUUID();
+  return {
+    ...keys.audit(event.entity, event.at, eventId),
+    ...(event.alsoIndexedUnder ? { gsi1pk: `AUDIT#${event.alsoIndexedUnder}`, gsi1sk: `${event.at}#${eventId}` } : {}),
+    type: 'AUDIT',
+    eventId,
+    entity: event.entity,
+    action: event.action,
+    actor: event.actor.actor,
+    reason: event.actor.reason,
+    at: event.at,
+    before: event.before === null || event.before === undefined ? null : JSON.stringify(event.before),
+    after: event.after === null || event.after === undefined ? null : JSON.stringify(event.after),
+  };
+}
+
+/** Audit items must never be overwritten. */
+export const AUDIT_CONDITION = 'attribute_not_exists(pk)';
+
+export function contentHash(value: unknown): string {
+  return createHash('sha256').update(stableStringify(value)).digest('hex').slice(0, 32);
+}
+
+/** JSON with sorted keys, so equal content always hashes equally. */
+export function stableStringify(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableStringify(v)}`).join(',')}}`;
+}

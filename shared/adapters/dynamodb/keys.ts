@@ -1,0 +1,35 @@
+/**
+ * Single-table key design (access patterns are listed in the README). Keys are built here only, so every
+ * adapter agrees on them.
+ */
+export const keys = {
+  device: (deviceId: string) => ({ pk: `DEVICE#${deviceId}`, sk: '#DEVICE' }),
+  deviceByManufacturer: (manufacturerKey: string, deviceId: string) => ({
+    gsi1pk: `MFR#${manufacturerKey}`,
+    gsi1sk: `DEVICE#${deviceId}`,
+  }),
+  advisory: (advisoryId: string) => ({ pk: `ADVISORY#${advisoryId}`, sk: '#ADVISORY' }),
+  advisoryManufacturerIndex: (manufacturerKey: string, advisoryId: string) => ({
+    pk: `MFRIDX#${manufacturerKey}`,
+    sk: `ADVISORY#${advisoryId}`,
+  }),
+  finding: (deviceId: string, advisoryId: string) => ({ pk: `DEVICE#${deviceId}`, sk: `FINDING#${advisoryId}` }),
+  findingByAdvisory: (advisoryId: string, deviceId: string) => ({
+    gsi1pk: `ADVISORY#${advisoryId}`,
+    gsi1sk: `FINDING#${deviceId}`,
+  }),
+  validation: (manufacturerKey: string, recordId: string) => ({
+    pk: `VALIDATION#${manufacturerKey}`,
+    sk: `RECORD#${recordId}`,
+  }),
+  kev: (cve: string) => ({ pk: `CVE#${cve}`, sk: '#KEV' }),
+  workOrder: (correlationId: string) => ({ pk: `WORKORDER#${correlationId}`, sk: '#WORKORDER' }),
+  watermark: (source: string) => ({ pk: `SYNC#${source}`, sk: '#WATERMARK' }),
+  alertSent: (eventId: string) => ({ pk: `ALERT#${eventId}`, sk: '#SENT' }),
+  audit: (entity: string, at: string, eventId: string) => ({ pk: `AUDIT#${entity}`, sk: `${at}#${eventId}` }),
+  /** gsi2: list every item of one type (findings, work orders, devices) for reports and nightly re-scoring. */
+  byType: (type: 'DEVICE' | 'FINDING' | 'WORKORDER' | 'ADVISORY', id: string) => ({
+    gsi2pk: `TYPE#${type}`,
+    gsi2sk: id,
+  }),
+} as const;

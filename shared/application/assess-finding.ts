@@ -1,0 +1,153 @@
+import type { Finding } from '../domain/finding';
+import { decideAction } from '../domain/gate';
+import { deviceManufacturerKey } from '../domain/matching';
+import { interimGuidanceFor, planWorkOrder } from '../domain/planning';
+import { prioritizeFinding } from '../domain/prioritize';
+import { findCoveringValidation } from '../domain/validation';
+import type { RemediationState } from '../domain/vocabulary';
+import type { PrioritizeMessage } from './messages';
+import type {
+  Actor,
+  AdvisoryRepository,
+  AlertPublisher,
+  DeviceRepository,
+  EnrichmentRepository,
+  FindingRepository,
+  ValidationRepository,
+  WorkOrderQueue,
+  WorkOrderRepository,
+} from './ports';
+
+export interface AssessFindingDeps {
+  devices: DeviceRepository;
+  advisories: AdvisoryRepository;
+  findings: FindingRepository;
+  validations: ValidationRepository;
+  enrichment: EnrichmentRepository;
+  workOrders: WorkOrderRepository;
+  workOrderQueue: WorkOrderQueue;
+  alerts: AlertPublisher;
+}
+
+export interface AssessOutcome {
+  finding: Finding | null;
+  workOrderQueued: boolean;
+  alerted: boolean;
+}
+
+const STATE_FOR_ACTION: Partial<Record<NonNullable<Finding['action']>, RemediationState>> = {
+  REQUEST_VALIDATION: 'AWAITING_VALIDATION',
+  APPLY_MITIGATION: 'AWAITING_VALIDATION',
+  REVIEW_MATCH: 'OPEN',
+  APPLY_PATCH: 'OPEN',
+};
+
+/** States a technician or the CMMS moved the finding into; re-assessment must not undo them. */
+const SETTLED_STATES = new Set<RemediationState>(['PATCHED', 'VERIFIED', 'RISK_ACCEPTED', 'MITIGATED', 'PATCH_SCHEDULED']);
+
+/**
+ * Prioritizes one finding (SSVC), passes it through the validation gate, plans its work order and alerts the
+ * stakeholders when something they must act on is new. Idempotent: a replay plans the same revision and sends
+ * no second alert.
+ */
+export async function assessFinding(
+  deps: AssessFindingDeps,
+  message: PrioritizeMessage,
+  now: string,
+  actor: Actor,
+): Promise<AssessOutcome> {
+  const previous = await deps.findings.get(message.deviceId, message.advisoryId);
+  if (!previous || previous.remediationState === 'NOT_AFFECTED') {
+    return { finding: previous, workOrderQueued: false, alerted: false };
+  }
+  const [device, advisory] = await Promise.all([
+    deps.devices.get(message.deviceId),
+    deps.advisories.get(message.advisoryId),
+  ]);
+  if (!device || !advisory) return { finding: previous, workOrderQueued: false, alerted: false };
+
+  const productId = previous.matchReason.productId;
+  const vulnerabilities = advisory.vulnerabilities.filter(
+    (v) => v.affectedProductIds.includes(productId) || v.affectedProductIds.length === 0,
+  );
+  const [records, kevCves] = await Promise.all([
+    deps.validations.listByManufacturer(deviceManufacturerKey(device)),
+    deps.enrichment.kevCves(previous.cves),
+  ]);
+  const covering = findCoveringValidation(device, previous, records, now);
+  const prioritization = prioritizeFinding({
+    device,
+    cves: previous.cves,
+    cvss: vulnerabilities.flatMap((v) => v.cvss),
+    exploitReported: vulnerabilities.some((v) => v.exploitReported),
+    kevCves,
+    advisoryReleaseDate: advisory.initialReleaseDate,
+    now,
+  });
+  const gate = decideAction({
+    device,
+    matchConfidence: previous.matchConfidence,
+    validation: covering?.record ?? null,
+    advisoryId: advisory.advisoryId,
+    hasInterimGuidance: interimGuidanceFor(advisory, productId).length > 0,
+    now,
+  });
+  const finding: Finding = {
+    ...previous,
+    validationStatus: gate.validationStatus,
+    action: gate.action,
+    prioritization,
+    remediationState: SETTLED_STATES.has(previous.remediationState)
+      ? previous.remediationState
+      : (STATE_FOR_ACTION[gate.action] ?? previous.remediationState),
+    updatedAt: now,
+  };
+  await deps.findings.save(finding, previous, actor);
+
+  const workOrder = planWorkOrder({
+    finding,
+    device,
+    advisory,
+    validation: covering?.record ?? null,
+    slaStart: finding.firstSeenAt,
+    now,
+  });
+  let workOrderQueued = false;
+  if (workOrder) {
+    await deps.workOrders.savePlanned(workOrder, actor);
+    // Re-send until the dispatcher confirms this revision: a crash between save and send must not lose it.
+    if ((await deps.workOrders.dispatchedRevision(workOrder.correlationId)) !== workOrder.revision) {
+      await deps.workOrderQueue.send([workOrder]);
+      workOrderQueued = true;
+    }
+  }
+
+  let alerted = false;
+  const decision = prioritization.decision;
+  if (decision === 'IMMEDIATE' || decision === 'OUT_OF_CYCLE' || gate.action === 'APPLY_PATCH') {
+    alerted = await deps.alerts.publishOnce({
+      // One alert per (finding, decision, action): a new finding, an upgraded decision or a flipped validation.
+      eventId: `${finding.findingId}|${decision}|${gate.action}`,
+      subject: `[MedPatch ${decision}] ${device.assetTag}: ${advisory.advisoryId} ${gate.action}`,
+      body: [
+        `Device: ${device.assetTag} (${device.manufacturer} ${device.model} ${device.softwareVersion})`,
+        `Location: ${device.department} / ${device.location}`,
+        `Advisory: ${advisory.advisoryId} ${advisory.title}`,
+        `CVEs: ${finding.cves.join(', ') || 'none listed'}`,
+        `Validation: ${gate.validationStatus} (${gate.reason})`,
+        `Action: ${gate.action}; decision ${decision}; ${prioritization.reason}`,
+        workOrder ? `Work order: ${workOrder.correlationId}, due ${workOrder.dueDate.slice(0, 10)}` : '',
+      ]
+        .filter(Boolean)
+        .join('\n'),
+      attributes: {
+        decision,
+        action: gate.action,
+        department: device.department,
+        deviceType: device.deviceType,
+        severity: decision === 'IMMEDIATE' ? 'critical' : decision === 'OUT_OF_CYCLE' ? 'high' : 'medium',
+      },
+    });
+  }
+  return { finding, workOrderQueued, alerted };
+}

@@ -1,0 +1,107 @@
+import type { Advisory } from '../domain/advisory';
+import type { Device } from '../domain/device';
+import type { Finding } from '../domain/finding';
+import type { ValidationRecord } from '../domain/validation';
+import type { WorkOrder } from '../domain/work-order';
+import type { MatchMessage, PrioritizeMessage } from './messages';
+
+/** Who or what caused a change; recorded on every audit event. */
+export interface Actor {
+  actor: string;
+  reason: string;
+}
+
+/** Devices mirrored from the CMMS. Writes only what changed, each change with its audit event. */
+export interface DeviceRepository {
+  /** Stores the devices whose content changed; returns those (unchanged ones are not written). */
+  saveChanged(devices: readonly Device[], actor: Actor): Promise<{ changed: Device[]; unchanged: number }>;
+  get(deviceId: string): Promise<Device | null>;
+  listByManufacturer(manufacturerKey: string): Promise<Device[]>;
+  listAll(): Promise<Device[]>;
+  getWatermark(source: string): Promise<string | null>;
+  setWatermark(source: string, watermark: string): Promise<void>;
+}
+
+export interface AdvisoryRepository {
+  /** Stores the advisory if it is new or a newer tracking version; false when an equal or newer one is stored. */
+  saveIfNewer(advisory: Advisory, actor: Actor): Promise<boolean>;
+  get(advisoryId: string): Promise<Advisory | null>;
+  getMany(advisoryIds: readonly string[]): Promise<Advisory[]>;
+  /** Ids of stored advisories naming a manufacturer (the manufacturer index). */
+  idsByManufacturer(manufacturerKey: string): Promise<string[]>;
+  countAll(): Promise<number>;
+}
+
+export interface FindingRepository {
+  get(deviceId: string, advisoryId: string): Promise<Finding | null>;
+  listByDevice(deviceId: string): Promise<Finding[]>;
+  listByAdvisory(advisoryId: string): Promise<Finding[]>;
+  listAll(): Promise<Finding[]>;
+  /** Writes the finding and its audit event together; false when nothing changed. */
+  save(finding: Finding, previous: Finding | null, actor: Actor): Promise<boolean>;
+}
+
+export interface ValidationRepository {
+  listByManufacturer(manufacturerKey: string): Promise<ValidationRecord[]>;
+  save(record: ValidationRecord, actor: Actor): Promise<void>;
+}
+
+/** Known-exploited and other per-CVE enrichment. */
+export interface EnrichmentRepository {
+  kevCves(cves: readonly string[]): Promise<Set<string>>;
+  saveKev(cves: readonly string[], catalogVersion: string): Promise<number>;
+}
+
+export interface WorkOrderRepository {
+  get(correlationId: string): Promise<WorkOrder | null>;
+  /** Stores the planned work order (and its audit event) when its revision changed; false otherwise. */
+  savePlanned(workOrder: WorkOrder, actor: Actor): Promise<boolean>;
+  /** Records the CMMS reference once the dispatcher has upserted this revision. */
+  markDispatched(correlationId: string, revision: string, cmmsRef: string): Promise<void>;
+  dispatchedRevision(correlationId: string): Promise<string | null>;
+  listAll(): Promise<WorkOrder[]>;
+}
+
+export interface MatchQueue {
+  send(messages: readonly MatchMessage[]): Promise<void>;
+}
+
+export interface PrioritizeQueue {
+  send(messages: readonly PrioritizeMessage[]): Promise<void>;
+}
+
+export interface WorkOrderQueue {
+  send(workOrders: readonly WorkOrder[]): Promise<void>;
+}
+
+export interface StakeholderAlert {
+  /** Domain event id: the idempotency key (never the SQS message id). */
+  eventId: string;
+  subject: string;
+  body: string;
+  attributes: { decision: string; action: string; department: string; deviceType: string; severity: string };
+}
+
+export interface AlertPublisher {
+  /** Publishes once per eventId; a replay of the same event publishes nothing and returns false. */
+  publishOnce(alert: StakeholderAlert): Promise<boolean>;
+}
+
+/** A page of device records read from a CMMS. */
+export interface DevicePage {
+  devices: Device[];
+  /** Records the source could not map, with where and why; they are reported and kept out. */
+  rejected: { recordId: string; message: string }[];
+}
+
+/** Where devices come from (ServiceNow, CSV, …). */
+export interface DeviceSource {
+  readonly sourceName: string;
+  /** Reads device pages changed after `since` (all when null), in a stable order. */
+  readDevices(since: string | null): AsyncIterable<DevicePage>;
+}
+
+/** Where work orders go. Upserts are keyed by correlation id, so a replay never creates a second record. */
+export interface WorkOrderSink {
+  upsertWorkOrder(workOrder: WorkOrder): Promise<{ cmmsRef: string; created: boolean }>;
+}

@@ -1,0 +1,15 @@
+/** Environment variable names shared by infra/ (which sets them) and functions/ (which parse them). */
+export const ENV = {
+  tableName: 'MEDPATCH_TABLE_NAME',
+  matchQueueUrl: 'MEDPATCH_MATCH_QUEUE_URL',
+  prioritizeQueueUrl: 'MEDPATCH_PRIORITIZE_QUEUE_URL',
+  workOrderQueueUrl: 'MEDPATCH_WORK_ORDER_QUEUE_URL',
+  alertsTopicArn: 'MEDPATCH_ALERTS_TOPIC_ARN',
+  cmmsKind: 'MEDPATCH_CMMS_KIND',
+  cmmsBaseUrl: 'MEDPATCH_CMMS_BASE_URL',
+  /** In AWS: the Secrets Manager ARN holding CMMS credentials. Locally: empty, and credentials come from env. */
+  cmmsSecretArn: 'MEDPATCH_CMMS_SECRET_ARN',
+  cmmsUsername: 'MEDPATCH_CMMS_USERNAME',
+  cmmsPassword: 'MEDPATCH_CMMS_PASSWORD',
+  cmmsWorkOrderTable: 'MEDPATCH_CMMS_WORK_ORDER_TABLE',
+} as const;

@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import { ConfigurationError } from '../errors';
+import { ENV } from './env-names';
+
+/**
+ * Parses the environment once, at cold start, with a schema per function. A missing or malformed variable fails
+ * the cold start with a message naming it, instead of failing later inside a batch.
+ */
+export function parseEnvironment<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    throw new ConfigurationError(`Invalid environment: ${problems.join('; ')}`);
+  }
+  return result.data;
+}
+
+const nonEmpty = z.string().trim().min(1, 'must be set');
+const url = z.url({ message: 'must be a URL' });
+
+export const TableEnv = z.object({ [ENV.tableName]: nonEmpty });
+export const MatchQueueEnv = z.object({ [ENV.matchQueueUrl]: url });
+export const PrioritizeQueueEnv = z.object({ [ENV.prioritizeQueueUrl]: url });
+export const WorkOrderQueueEnv = z.object({ [ENV.workOrderQueueUrl]: url });
+export const AlertsTopicEnv = z.object({ [ENV.alertsTopicArn]: nonEmpty });
+
+/** CMMS connection: credentials come from Secrets Manager in AWS, or from env variables on a laptop. */
+export const CmmsEnv = z
+  .object({
+    [ENV.cmmsKind]: z.enum(['servicenow']),
+    [ENV.cmmsBaseUrl]: url,
+    [ENV.cmmsSecretArn]: z.string().optional().default(''),
+    [ENV.cmmsUsername]: z.string().optional().default(''),
+    [ENV.cmmsPassword]: z.string().optional().default(''),
+  })
+  .refine((env) => env[ENV.cmmsSecretArn] !== '' || env[ENV.cmmsUsername] !== '', {
+    message: `set ${ENV.cmmsSecretArn} (AWS) or ${ENV.cmmsUsername}/${ENV.cmmsPassword} (local)`,
+    path: [ENV.cmmsSecretArn],
+  });

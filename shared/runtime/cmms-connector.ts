@@ -1,0 +1,46 @@
+import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { z } from 'zod';
+import { ENV } from '../config/env-names';
+import type { CmmsEnv } from '../config/env';
+import { type CmmsConnector, createConnector } from '../connectors/registry';
+import { ConfigurationError } from '../errors';
+
+const SecretShape = z.union([
+  z.object({ username: z.string().min(1), password: z.string() }),
+  z.object({ clientId: z.string().min(1), clientSecret: z.string().min(1) }),
+]);
+
+/**
+ * Builds the CMMS connector once per container. Credentials come from Secrets Manager when an ARN is configured
+ * (AWS), otherwise from environment variables (local runner and CLI).
+ */
+export function lazyCmmsConnector(
+  env: z.infer<typeof CmmsEnv>,
+  secrets: SecretsManagerClient,
+  extra: Record<string, unknown> = {},
+): () => Promise<CmmsConnector> {
+  let connector: Promise<CmmsConnector> | undefined;
+  return () => {
+    connector ??= (async () => {
+      const secretArn = env[ENV.cmmsSecretArn];
+      let auth: Record<string, unknown>;
+      if (secretArn) {
+        const secret = await secrets.send(new GetSecretValueCommand({ SecretId: secretArn }));
+        const parsed = SecretShape.safeParse(JSON.parse(secret.SecretString ?? '{}'));
+        if (!parsed.success) {
+          throw new ConfigurationError(
+            `CMMS secret ${secretArn} must hold {"username","password"} or {"clientId","clientSecret"}`,
+          );
+        }
+        auth = 'username' in parsed.data ? { kind: 'basic', ...parsed.data } : { kind: 'oauth', ...parsed.data };
+      } else {
+        auth = { kind: 'basic', username: env[ENV.cmmsUsername], password: env[ENV.cmmsPassword] };
+      }
+      return createConnector(env[ENV.cmmsKind], { instanceUrl: env[ENV.cmmsBaseUrl], auth, ...extra });
+    })();
+    connector.catch(() => {
+      connector = undefined; // a failed secret read must not poison the container forever
+    });
+    return connector;
+  };
+}

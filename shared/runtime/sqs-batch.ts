@@ -1,0 +1,49 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { z } from 'zod';
+import { isRetryable, ValidationError } from '../errors';
+
+/**
+ * Wraps a use-case as an SQS consumer with partial batch responses. The body is parsed with the message schema;
+ * retryable failures are reported as batch item failures (SQS redelivers, then the DLQ keeps them); permanent
+ * failures are logged with their reason and the message is not retried, because it can never succeed.
+ */
+export function sqsConsumer<S extends z.ZodType>(
+  schema: S,
+  logger: Logger,
+  handleMessage: (message: z.infer<S>, record: SQSRecord) => Promise<void>,
+): (event: SQSEvent, context: Context) => Promise<SQSBatchResponse> {
+  const processor = new BatchProcessor(EventType.SQS);
+  const recordHandler = async (record: SQSRecord): Promise<void> => {
+    try {
+      await handleMessage(parseBody(schema, record), record);
+    } catch (error) {
+      if (isRetryable(error)) throw error;
+      logger.error('Permanent failure: message dropped without retry', {
+        messageId: record.messageId,
+        reason: error instanceof Error ? error.message : String(error),
+        errorName: error instanceof Error ? error.name : 'unknown',
+      });
+    }
+  };
+  return (event, context) => processPartialResponse(event, recordHandler, processor, { context });
+}
+
+function parseBody<S extends z.ZodType>(schema: S, record: SQSRecord): z.infer<S> {
+  let json: unknown;
+  try {
+    json = JSON.parse(record.body);
+  } catch {
+    throw new ValidationError(`Message ${record.messageId} is not JSON`);
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+    throw new ValidationError(
+      `Message ${record.messageId} is malformed: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+      issues,
+    );
+  }
+  return parsed.data;
+}

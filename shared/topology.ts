@@ -1,0 +1,194 @@
+/**
+ * The one declaration of MedPatch's resources and wiring. Both the CDK stack (infra/) and the embedded local
+ * stack (local/) are generated from it, so which function consumes which queue, schedule or route cannot drift
+ * between AWS and a laptop. Pure data: no CDK or SDK imports.
+ */
+import { ENV } from './config/env-names';
+
+export type TableKey = keyof typeof TABLES;
+export type QueueKey = keyof typeof QUEUES;
+export type TopicKey = keyof typeof TOPICS;
+export type FunctionKey = keyof typeof FUNCTIONS;
+
+export interface TableDeclaration {
+  /** Logical id in CDK and base of the local table name. */
+  id: string;
+  partitionKey: string;
+  sortKey: string;
+  globalIndexes: readonly { name: string; partitionKey: string; sortKey: string }[];
+  ttlAttribute: string;
+}
+
+export interface QueueDeclaration {
+  id: string;
+  fifo: boolean;
+  /** Receives before a message moves to the DLQ. */
+  maxReceiveCount: number;
+  /** Set on the CDK queue as ≥ 6 × the consumer's timeout; locally it bounds how long a failed message hides. */
+  purpose: string;
+}
+
+export interface TopicDeclaration {
+  id: string;
+  purpose: string;
+}
+
+/** Where a function gets an environment variable's value from. */
+export type EnvSource =
+  | { table: TableKey }
+  | { queueUrl: QueueKey }
+  | { topicArn: TopicKey }
+  | { value: string }
+  /** Per-deployment settings (CMMS URL, secret name, …): CDK takes them from the hospital's parameters. */
+  | { setting: 'cmmsKind' | 'cmmsBaseUrl' | 'cmmsSecretArn' | 'cmmsWorkOrderTable' };
+
+export type FunctionTrigger =
+  | { kind: 'sqs'; queue: QueueKey; batchSize: number }
+  | { kind: 'schedule'; expression: string; description: string }
+  | { kind: 'http'; method: 'POST' | 'GET' | 'PUT'; path: string };
+
+export interface FunctionDeclaration {
+  id: string;
+  /** Path of the handler module from the repo root; it exports `handler`. */
+  entry: string;
+  description: string;
+  memoryMb: number;
+  timeoutSeconds: number;
+  /** Caps concurrency where it protects a downstream system (the CMMS) from bursts. */
+  reservedConcurrency?: number;
+  triggers: readonly FunctionTrigger[];
+  environment: Readonly<Record<string, EnvSource>>;
+  /** Least-privilege grants; the CDK stack turns each into a narrowly scoped policy. */
+  access: {
+    tableRead?: readonly TableKey[];
+    tableWrite?: readonly TableKey[];
+    queueSend?: readonly QueueKey[];
+    topicPublish?: readonly TopicKey[];
+    cmmsSecret?: boolean;
+  };
+}
+
+export const TABLES = {
+  main: {
+    id: 'MedPatchTable',
+    partitionKey: 'pk',
+    sortKey: 'sk',
+    globalIndexes: [
+      { name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+      { name: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
+    ],
+    ttlAttribute: 'expiresAt',
+  },
+} as const satisfies Record<string, TableDeclaration>;
+
+export const QUEUES = {
+  match: {
+    id: 'MatchQueue',
+    fifo: false,
+    maxReceiveCount: 5,
+    purpose: 'device-changed and advisory-changed events for the matcher',
+  },
+  prioritize: {
+    id: 'PrioritizeQueue',
+    fifo: false,
+    maxReceiveCount: 5,
+    purpose: 'finding-changed events for the prioritizer',
+  },
+  workOrders: {
+    id: 'WorkOrderQueue',
+    fifo: true,
+    maxReceiveCount: 5,
+    purpose: 'planned work orders for the CMMS dispatcher, ordered per correlation id',
+  },
+} as const satisfies Record<string, QueueDeclaration>;
+
+export const TOPICS = {
+  stakeholderAlerts: { id: 'StakeholderAlertsTopic', purpose: 'email / SMS alerts to clinical stakeholders' },
+} as const satisfies Record<string, TopicDeclaration>;
+
+const cmmsEnvironment = {
+  [ENV.cmmsKind]: { setting: 'cmmsKind' },
+  [ENV.cmmsBaseUrl]: { setting: 'cmmsBaseUrl' },
+  [ENV.cmmsSecretArn]: { setting: 'cmmsSecretArn' },
+} as const satisfies Record<string, EnvSource>;
+
+export const FUNCTIONS = {
+  cmmsSync: {
+    id: 'CmmsSyncFunction',
+    entry: 'functions/cmms-sync/handler.ts',
+    description: 'Mirrors CMMS device records into DynamoDB and queues changed devices for matching',
+    memoryMb: 512,
+    timeoutSeconds: 300,
+    reservedConcurrency: 1,
+    triggers: [{ kind: 'schedule', expression: 'rate(1 hour)', description: 'incremental device sync' }],
+    environment: {
+      [ENV.tableName]: { table: 'main' },
+      [ENV.matchQueueUrl]: { queueUrl: 'match' },
+      ...cmmsEnvironment,
+    },
+    access: { tableRead: ['main'], tableWrite: ['main'], queueSend: ['match'], cmmsSecret: true },
+  },
+  advisoryIngest: {
+    id: 'AdvisoryIngestFunction',
+    entry: 'functions/advisory-ingest/handler.ts',
+    description: 'Accepts CSAF advisories, stores new versions and queues them for matching',
+    memoryMb: 1024,
+    timeoutSeconds: 60,
+    triggers: [{ kind: 'http', method: 'POST', path: '/v1/advisories' }],
+    environment: {
+      [ENV.tableName]: { table: 'main' },
+      [ENV.matchQueueUrl]: { queueUrl: 'match' },
+    },
+    access: { tableRead: ['main'], tableWrite: ['main'], queueSend: ['match'] },
+  },
+  matcher: {
+    id: 'MatcherFunction',
+    entry: 'functions/matcher/handler.ts',
+    description: 'Matches changed devices and advisories through the manufacturer index and records findings',
+    memoryMb: 1024,
+    timeoutSeconds: 60,
+    triggers: [{ kind: 'sqs', queue: 'match', batchSize: 10 }],
+    environment: {
+      [ENV.tableName]: { table: 'main' },
+      [ENV.prioritizeQueueUrl]: { queueUrl: 'prioritize' },
+    },
+    access: { tableRead: ['main'], tableWrite: ['main'], queueSend: ['prioritize'] },
+  },
+  prioritizer: {
+    id: 'PrioritizerFunction',
+    entry: 'functions/prioritizer/handler.ts',
+    description: 'Scores findings (SSVC), applies the validation gate and plans work orders and alerts',
+    memoryMb: 512,
+    timeoutSeconds: 60,
+    triggers: [{ kind: 'sqs', queue: 'prioritize', batchSize: 10 }],
+    environment: {
+      [ENV.tableName]: { table: 'main' },
+      [ENV.workOrderQueueUrl]: { queueUrl: 'workOrders' },
+      [ENV.alertsTopicArn]: { topicArn: 'stakeholderAlerts' },
+    },
+    access: {
+      tableRead: ['main'],
+      tableWrite: ['main'],
+      queueSend: ['workOrders'],
+      topicPublish: ['stakeholderAlerts'],
+    },
+  },
+  dispatcher: {
+    id: 'DispatcherFunction',
+    entry: 'functions/dispatcher/handler.ts',
+    description: 'Upserts work orders into the CMMS by correlation id',
+    memoryMb: 512,
+    timeoutSeconds: 60,
+    reservedConcurrency: 2,
+    triggers: [{ kind: 'sqs', queue: 'workOrders', batchSize: 10 }],
+    environment: {
+      [ENV.tableName]: { table: 'main' },
+      ...cmmsEnvironment,
+      [ENV.cmmsWorkOrderTable]: { setting: 'cmmsWorkOrderTable' },
+    },
+    access: { tableRead: ['main'], tableWrite: ['main'], cmmsSecret: true },
+  },
+} as const satisfies Record<string, FunctionDeclaration>;
+
+/** Local-only capture of SNS deliveries (stands in for email / SMS endpoints). */
+export const LOCAL_ALERT_CAPTURE_QUEUE = 'alerts-capture';
