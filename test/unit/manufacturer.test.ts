@@ -78,7 +78,9 @@ describe('normalizeManufacturer', () => {
       collect((readCsafJson(file) as { product_tree?: { branches?: unknown } }).product_tree?.branches);
     }
     const aliasKeys = new Set(MANUFACTURER_ALIASES.map((entry) => entry.key));
-    const unknown = [...vendors].filter((vendor) => !manufacturerKeysOf(vendor).every((key) => aliasKeys.has(key)));
+    const unknown = [...vendors].filter(
+      (vendor) => !manufacturerKeysOf(vendor).every((key) => aliasKeys.has(key)),
+    );
     expect(vendors.size).toBeGreaterThan(40);
     expect(unknown).toEqual(['Hillrom and ELI, Baxter International Inc.']);
   });
@@ -100,8 +102,15 @@ describe('manufacturerKeysOf', () => {
       'ip-infusion',
       'wind-river',
     ]);
-    expect(manufacturerKeysOf('Silex Technology and GE Healthcare')).toEqual(['silex-technology', 'ge-healthcare']);
-    expect(manufacturerKeysOf('Hillrom and ELI, Baxter International Inc.')).toEqual(['hillrom', 'eli', 'baxter']);
+    expect(manufacturerKeysOf('Silex Technology and GE Healthcare')).toEqual([
+      'silex-technology',
+      'ge-healthcare',
+    ]);
+    expect(manufacturerKeysOf('Hillrom and ELI, Baxter International Inc.')).toEqual([
+      'hillrom',
+      'eli',
+      'baxter',
+    ]);
   });
 
   it('does not split a single company whose name has commas or "and"', () => {

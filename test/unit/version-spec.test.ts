@@ -117,9 +117,15 @@ describe('compareVersions', () => {
     fc.tuple(fc.constantFrom('D', 'U', 'SR', 'x'), fc.nat({ max: 99 })).map(([l, n]) => `${l}${n}`),
   );
   const version = fc
-    .tuple(fc.boolean(), fc.array(segment, { minLength: 1, maxLength: 5 }), fc.constantFrom('.', '-', '_', ' '))
+    .tuple(
+      fc.boolean(),
+      fc.array(segment, { minLength: 1, maxLength: 5 }),
+      fc.constantFrom('.', '-', '_', ' '),
+    )
     .map(([v, parts, sep]) => `${v ? 'v' : ''}${parts.join(sep)}`);
-  const numericVersion = fc.array(fc.nat({ max: 20 }), { minLength: 1, maxLength: 4 }).map((parts) => parts.join('.'));
+  const numericVersion = fc
+    .array(fc.nat({ max: 20 }), { minLength: 1, maxLength: 4 })
+    .map((parts) => parts.join('.'));
 
   it('is reflexive and antisymmetric', () => {
     fc.assert(
