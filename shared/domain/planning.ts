@@ -79,8 +79,8 @@ export interface PlanWorkOrderInput {
   /** Only used to re-check an APPLY_PATCH for a non-medical exempt asset; cannot exempt medical devices. */
   policy?: GatePolicy;
   /**
-   * When the SLA clock started (first detection). Defaults to `now`; pass the stored detection time so the due
-   * date, and so the revision, stay stable across nightly re-plans.
+   * When the SLA clock started. Defaults to `finding.firstSeenAt` (else `now`), so the due date, and so the
+   * revision, stay stable across nightly re-plans.
    */
   slaStart?: string;
   slaDays?: Partial<Readonly<Record<Decision, number>>>;
@@ -172,7 +172,7 @@ export function planWorkOrder(input: PlanWorkOrderInput): WorkOrder | null {
     cves,
     decision,
     priority: priorityOf(decision),
-    dueDate: dueDateFor(decision, input.slaStart ?? now, input.slaDays),
+    dueDate: dueDateFor(decision, input.slaStart ?? (finding.firstSeenAt || now), input.slaDays),
     validationStatus: finding.validationStatus,
     shortDescription,
     description,

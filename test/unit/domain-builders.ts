@@ -124,6 +124,7 @@ export function aFinding(overrides: Partial<Finding> = {}): Finding {
       reason: 'OUT_OF_CYCLE: test',
     },
     remediationState: 'OPEN',
+    firstSeenAt: '2025-05-30T00:00:00.000Z',
     updatedAt: NOW,
     ...overrides,
   };

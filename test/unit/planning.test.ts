@@ -29,7 +29,7 @@ describe('planWorkOrder', () => {
       cves: ['CVE-2020-6961'],
       decision: 'OUT_OF_CYCLE',
       priority: 2,
-      dueDate: '2025-06-15T12:00:00.000Z',
+      dueDate: '2025-06-13T00:00:00.000Z', // firstSeenAt + 14 days
       validationStatus: 'VALIDATED',
     });
     expect(order?.validationEvidence).toContain('manufacturer_letter PHL-2025-0042, dated 2025-05-20');
