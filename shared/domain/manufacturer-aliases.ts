@@ -3,6 +3,11 @@ export interface ManufacturerAlias {
   key: string;
   displayName: string;
   aliases: string[];
+  /**
+   * Companies in the same corporate family whose advisories cover this one's products (Baxter acquired Hillrom
+   * in 2021 and CISA's later Welch Allyn advisories name "Baxter"). Related keys are matched both ways.
+   */
+  relatedKeys?: string[];
 }
 
 /**
@@ -93,6 +98,7 @@ export const MANUFACTURER_ALIASES: readonly ManufacturerAlias[] = [
   {
     key: 'hillrom',
     displayName: 'Hillrom',
+    relatedKeys: ['baxter'],
     aliases: [
       'Hillrom',
       'Hill-Rom',
@@ -153,6 +159,7 @@ export const MANUFACTURER_ALIASES: readonly ManufacturerAlias[] = [
   {
     key: 'capsule-technologies',
     displayName: 'Capsule Technologies',
+    relatedKeys: ['philips'],
     aliases: ['Capsule Technologies', 'Capsule Tech', 'Capsule', 'Qualcomm Life'],
   },
   { key: 'carestream', displayName: 'Carestream', aliases: ['Carestream', 'Carestream Health'] },

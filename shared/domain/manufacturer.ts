@@ -166,3 +166,27 @@ function isOnlyCorporateSuffix(part: string): boolean {
     .filter((w) => w.length > 0);
   return words.length > 0 && words.every((w) => CORPORATE_SUFFIXES.has(w));
 }
+
+const RELATED_KEYS: ReadonlyMap<string, ReadonlySet<string>> = (() => {
+  const related = new Map<string, Set<string>>();
+  const link = (a: string, b: string): void => {
+    const set = related.get(a) ?? new Set<string>();
+    set.add(b);
+    related.set(a, set);
+  };
+  for (const entry of MANUFACTURER_ALIASES) {
+    for (const other of entry.relatedKeys ?? []) {
+      link(entry.key, other);
+      link(other, entry.key);
+    }
+  }
+  return related;
+})();
+
+/**
+ * The key itself plus the keys of companies in the same corporate family (hillrom → [hillrom, baxter]), for
+ * matching devices to advisories published under the acquiring company's name.
+ */
+export function relatedManufacturerKeys(key: string): string[] {
+  return [key, ...(RELATED_KEYS.get(key) ?? [])];
+}

@@ -1,7 +1,7 @@
 import type { Advisory, AdvisoryProduct } from './advisory';
 import type { Device } from './device';
 import type { DeviceMatch, MatchReason } from './finding';
-import { foldDiacritics, normalizeManufacturer } from './manufacturer';
+import { foldDiacritics, normalizeManufacturer, relatedManufacturerKeys } from './manufacturer';
 import { MANUFACTURER_ALIASES } from './manufacturer-aliases';
 import { describeVersionSpec, versionSatisfies } from './version-spec';
 import type { MatchConfidence } from './vocabulary';
@@ -60,6 +60,7 @@ const MANUFACTURER_WORDS: ReadonlySet<string> = new Set(
 
 function tokenize(text: string): string[] {
   return foldDiacritics(text)
+    .replace(/\bwi-?fi\b/g, 'wifi')
     .split(/[^a-z0-9]+/)
     .filter((word) => word.length > 0 && !STOPWORDS.has(word));
 }
@@ -126,6 +127,8 @@ function wildcardPattern(modelNumber: string): RegExp {
 /** What the matcher knows about a device's identity. */
 interface DeviceProfile {
   manufacturerKey: string;
+  /** The device's key plus its corporate family (a Welch Allyn device is covered by Baxter advisories). */
+  manufacturerKeys: string[];
   /** Model tokens without manufacturer words. */
   tokens: Set<string>;
   modelIds: Set<string>;
@@ -140,7 +143,9 @@ function profileOf(device: Device): DeviceProfile {
   const compactModelNumber = foldDiacritics(device.modelNumber).replace(/[^a-z0-9]/g, '');
   if (compactModelNumber !== '') modelIds.add(compactModelNumber);
   const allTokens = new Set(tokenize(`${identity} ${device.softwareVersion} ${device.deviceType}`));
-  return { manufacturerKey: deviceManufacturerKey(device), tokens, modelIds, allTokens };
+  const manufacturerKey = deviceManufacturerKey(device);
+  const manufacturerKeys = manufacturerKey === '' ? [] : relatedManufacturerKeys(manufacturerKey);
+  return { manufacturerKey, manufacturerKeys, tokens, modelIds, allTokens };
 }
 
 interface ProductIdentity {
@@ -260,7 +265,8 @@ function evaluateProduct(
   product: AdvisoryProduct,
   order: number,
 ): Candidate | undefined {
-  if (!productManufacturerKeys(product).includes(profile.manufacturerKey)) return undefined;
+  if (!productManufacturerKeys(product).some((key) => profile.manufacturerKeys.includes(key)))
+    return undefined;
   const hit = identifyProduct(profile, identityOf(product));
   if (hit === undefined) return undefined;
   const membership = versionSatisfies(product.versionSpec, device.softwareVersion);
@@ -369,9 +375,10 @@ export function candidateAdvisoriesFor(index: AdvisoryIndex, device: Device): Ad
   if (profile.manufacturerKey === '') return [];
   const found = new Set<Advisory>();
   const lookup = new Set([...profile.allTokens, ...profile.tokens, ...profile.modelIds, ANY_TOKEN]);
-  for (const token of lookup) {
-    for (const advisory of index.byManufacturerToken.get(`${profile.manufacturerKey}|${token}`) ?? [])
-      found.add(advisory);
+  for (const key of profile.manufacturerKeys) {
+    for (const token of lookup) {
+      for (const advisory of index.byManufacturerToken.get(`${key}|${token}`) ?? []) found.add(advisory);
+    }
   }
   return [...found];
 }
