@@ -499,7 +499,8 @@ export function isValidationExpired(record: Pick<ValidationRecord, 'expires'>, n
  * Does `record` speak about this device and this advisory at `now`? Fails closed on anything it cannot decide.
  *
  * Rules:
- * - manufacturer: `record.manufacturerKey` equals `normalizeManufacturer(device.manufacturer)`;
+ * - manufacturer: `record.manufacturerKey` equals `normalizeManufacturer(device.manufacturer)` and
+ *   `normalizeManufacturer(record.manufacturer)`;
  * - product: `productKey(record.product)` equals that of the device's model or its model number;
  * - versions: '' covers every version (even an unknown one); otherwise the device version must be known and
  *   `versionSatisfies` must say `inside` (`unknown` is not covered);
@@ -519,6 +520,14 @@ export function checkCoverage(
     return {
       covered: false,
       reason: `manufacturer ${record.manufacturerKey} is not the device's (${deviceKey})`,
+    };
+  }
+  // The stored key must still agree with the name the manufacturer was recorded under, so a record edited to carry
+  // another manufacturer's key (or keyed by an outdated alias table) fails closed instead of covering.
+  if (normalizeManufacturer(record.manufacturer) !== record.manufacturerKey) {
+    return {
+      covered: false,
+      reason: `record manufacturer "${record.manufacturer}" does not normalize to its key ${record.manufacturerKey}`,
     };
   }
   const recordProduct = productKey(record.product);

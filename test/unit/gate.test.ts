@@ -99,6 +99,10 @@ describe('decideAction: the gate re-checks the record it is handed', () => {
     ['expiring exactly now', { expires: NOW }],
     ['for another manufacturer', { manufacturer: 'GE Healthcare', manufacturerKey: 'ge-healthcare' }],
     ['with a forged manufacturer key', { manufacturerKey: 'philips-forged' }],
+    [
+      'keyed to the device maker but recorded for another',
+      { manufacturer: 'Baxter', manufacturerKey: 'philips' },
+    ],
     ['for another product', { product: 'IntelliVue MX800' }],
     ['for a version range the device is outside', { versions: '< M.00.03' }],
     ['with a range while the device version is unknown', { versions: '<= M.00.03' }, { softwareVersion: '' }],

@@ -12,6 +12,7 @@ import {
 } from '../../shared/domain/prioritize';
 import {
   assessHumanImpact,
+  DEFAULT_HUMAN_IMPACT_MAPPING,
   exposureOf,
   humanImpactOf,
   isAutomatableVector,
@@ -162,6 +163,20 @@ describe('SSVC inputs from device and advisory facts', () => {
       assessHumanImpact(aDevice({ clinicalCriticality: 'high', deviceType: 'x', department: 'Records' }))
         .humanImpact,
     ).toBe('high');
+  });
+
+  it('follows a custom mapping table', () => {
+    const mapping = {
+      ...DEFAULT_HUMAN_IMPACT_MAPPING,
+      departmentFloors: [{ contains: 'nicu', safety: 'catastrophic' as const }],
+    };
+    const device = aDevice({ clinicalCriticality: 'low', deviceType: 'incubator', department: 'NICU' });
+
+    expect(assessHumanImpact(device).humanImpact).toBe('low');
+    expect(assessHumanImpact(device, mapping)).toMatchObject({
+      humanImpact: 'very_high',
+      safety: 'catastrophic',
+    });
   });
 
   it('rates a non-medical asset with no criticality low', () => {
