@@ -16,7 +16,7 @@ export function parseEnvironment<S extends z.ZodType>(schema: S, env: NodeJS.Pro
 }
 
 const nonEmpty = z.string().trim().min(1, 'must be set');
-const url = z.url({ message: 'must be a URL' });
+const url = z.string().regex(/^https?:\/\/\S+$/, 'must be an http(s) URL');
 
 export const TableEnv = z.object({ [ENV.tableName]: nonEmpty });
 export const MatchQueueEnv = z.object({ [ENV.matchQueueUrl]: url });

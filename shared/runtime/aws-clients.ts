@@ -18,7 +18,8 @@ export interface AwsClients {
 export function createAwsClients(): AwsClients {
   return {
     dynamodb: new DynamoDBClient({}),
-    sqs: new SQSClient({}),
+    // Queue URLs name their own host; the resolved endpoint is authoritative in AWS and on the local stack alike.
+    sqs: new SQSClient({ useQueueUrlAsEndpoint: false }),
     sns: new SNSClient({}),
     secrets: new SecretsManagerClient({}),
   };

@@ -1,0 +1,234 @@
+import { randomUUID } from 'node:crypto';
+import {
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  type Message,
+  ReceiveMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import type {
+  APIGatewayProxyEventV2WithIAMAuthorizer,
+  APIGatewayProxyStructuredResultV2,
+  Context,
+  SQSBatchResponse,
+  SQSEvent,
+} from 'aws-lambda';
+import { FUNCTIONS, type FunctionKey, type FunctionTrigger, QUEUES, type QueueKey } from '../shared/topology';
+import { LOCAL_REGION, type LocalStack } from './stack';
+
+type AnyHandler = (event: never, context: Context) => Promise<unknown>;
+
+/**
+ * Invokes the real Lambda handlers in-process with real event shapes: SQS batch events built from messages
+ * received from fauxqs (deleting only what the handler did not report as failed), API Gateway v2 events, and
+ * scheduler payloads. Which handler consumes which queue comes from shared/topology.ts.
+ */
+export class LocalRunner {
+  private readonly sqs: SQSClient;
+
+  private constructor(
+    private readonly stack: LocalStack,
+    private readonly handlers: Record<FunctionKey, AnyHandler>,
+  ) {
+    this.sqs = new SQSClient({
+      region: LOCAL_REGION,
+      endpoint: stack.env.AWS_ENDPOINT_URL_SQS,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      useQueueUrlAsEndpoint: false,
+    });
+  }
+
+  /**
+   * Loads every handler module after pointing the process environment at the local stack, exactly as Lambda
+   * would run their cold start. One local stack per process: handler modules are cached after their first load.
+   */
+  static async create(stack: LocalStack): Promise<LocalRunner> {
+    Object.assign(process.env, stack.env);
+    const handlers = {} as Record<FunctionKey, AnyHandler>;
+    for (const [key, fn] of Object.entries(FUNCTIONS) as [FunctionKey, (typeof FUNCTIONS)[FunctionKey]][]) {
+      const module = (await import(`../${fn.entry.replace(/\.ts$/, '')}`)) as { handler: AnyHandler };
+      handlers[key] = module.handler;
+    }
+    return new LocalRunner(stack, handlers);
+  }
+
+  async invokeSchedule<T>(key: FunctionKey, payload: unknown): Promise<T> {
+    return (await this.handlers[key](payload as never, lambdaContext(key))) as T;
+  }
+
+  async invokeHttp(
+    key: FunctionKey,
+    request: { method: string; path: string; body: string; actor?: string },
+  ): Promise<APIGatewayProxyStructuredResultV2> {
+    const now = new Date();
+    const event: APIGatewayProxyEventV2WithIAMAuthorizer = {
+      version: '2.0',
+      routeKey: `${request.method} ${request.path}`,
+      rawPath: request.path,
+      rawQueryString: '',
+      headers: { 'content-type': 'application/json' },
+      body: request.body,
+      isBase64Encoded: false,
+      requestContext: {
+        accountId: '000000000000',
+        apiId: 'local',
+        domainName: 'localhost',
+        domainPrefix: 'localhost',
+        requestId: randomUUID(),
+        routeKey: `${request.method} ${request.path}`,
+        stage: '$default',
+        time: now.toUTCString(),
+        timeEpoch: now.getTime(),
+        http: { method: request.method, path: request.path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'medpatch-local' },
+        authorizer: {
+          iam: {
+            accessKey: 'local',
+            accountId: '000000000000',
+            callerId: 'local',
+            cognitoIdentity: null,
+            principalOrgId: '',
+            userArn: request.actor ?? 'arn:aws:iam::000000000000:user/local-operator',
+            userId: 'local',
+          },
+        },
+      },
+    };
+    return (await this.handlers[key](event as never, lambdaContext(key))) as APIGatewayProxyStructuredResultV2;
+  }
+
+  /**
+   * Delivers queued messages to their consumers until every queue is empty (failed messages are redelivered after
+   * the visibility timeout and end in the DLQ after maxReceiveCount, as in AWS). Returns how many batches ran.
+   */
+  async drain(options: { timeoutMs?: number; concurrency?: number } = {}): Promise<{ batches: number }> {
+    const deadline = Date.now() + (options.timeoutMs ?? 600_000);
+    const consumers = sqsConsumers();
+    let batches = 0;
+    for (;;) {
+      let delivered = 0;
+      for (const consumer of consumers) {
+        const ran = await this.deliverFrom(consumer, options.concurrency ?? 4);
+        delivered += ran;
+        batches += ran;
+      }
+      if (delivered > 0) continue;
+      if (await this.allQueuesEmpty()) return { batches };
+      if (Date.now() > deadline) throw new Error('Local runner: queues did not drain before the deadline');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+
+  private async deliverFrom(consumer: { key: FunctionKey; trigger: SqsTrigger }, concurrency: number): Promise<number> {
+    const queueUrl = this.stack.queueUrls[consumer.trigger.queue];
+    const batches = await Promise.all(
+      Array.from({ length: concurrency }, () =>
+        this.sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: queueUrl,
+            MaxNumberOfMessages: Math.min(10, consumer.trigger.batchSize),
+            WaitTimeSeconds: 0,
+            MessageSystemAttributeNames: ['All'],
+            MessageAttributeNames: ['All'],
+          }),
+        ),
+      ),
+    );
+    const nonEmpty = batches.map((b) => b.Messages ?? []).filter((messages) => messages.length > 0);
+    await Promise.all(nonEmpty.map((messages) => this.invokeSqs(consumer, queueUrl, messages)));
+    return nonEmpty.length;
+  }
+
+  private async invokeSqs(consumer: { key: FunctionKey; trigger: SqsTrigger }, queueUrl: string, messages: Message[]) {
+    const queueArn = `arn:aws:sqs:${LOCAL_REGION}:000000000000:${queueUrl.split('/').at(-1)}`;
+    const event: SQSEvent = {
+      Records: messages.map((message) => ({
+        messageId: message.MessageId ?? randomUUID(),
+        receiptHandle: message.ReceiptHandle ?? '',
+        body: message.Body ?? '',
+        attributes: {
+          ApproximateReceiveCount: message.Attributes?.ApproximateReceiveCount ?? '1',
+          SentTimestamp: message.Attributes?.SentTimestamp ?? String(Date.now()),
+          SenderId: message.Attributes?.SenderId ?? 'local',
+          ApproximateFirstReceiveTimestamp: message.Attributes?.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
+          ...(message.Attributes?.MessageGroupId ? { MessageGroupId: message.Attributes.MessageGroupId } : {}),
+          ...(message.Attributes?.MessageDeduplicationId
+            ? { MessageDeduplicationId: message.Attributes.MessageDeduplicationId }
+            : {}),
+          ...(message.Attributes?.SequenceNumber ? { SequenceNumber: message.Attributes.SequenceNumber } : {}),
+        },
+        messageAttributes: {},
+        md5OfBody: message.MD5OfBody ?? '',
+        eventSource: 'aws:sqs',
+        eventSourceARN: queueArn,
+        awsRegion: LOCAL_REGION,
+      })),
+    };
+    let failedIds = new Set<string>();
+    try {
+      const response = (await this.handlers[consumer.key](event as never, lambdaContext(consumer.key))) as
+        | SQSBatchResponse
+        | undefined;
+      failedIds = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+    } catch {
+      // A handler that throws fails the whole batch, as in Lambda: every message is redelivered.
+      failedIds = new Set(event.Records.map((r) => r.messageId));
+    }
+    const done = event.Records.filter((record) => !failedIds.has(record.messageId));
+    if (done.length > 0) {
+      await this.sqs.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: done.map((record, index) => ({ Id: String(index), ReceiptHandle: record.receiptHandle })),
+        }),
+      );
+    }
+  }
+
+  private async allQueuesEmpty(): Promise<boolean> {
+    for (const key of Object.keys(QUEUES) as QueueKey[]) {
+      const res = await this.sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: this.stack.queueUrls[key],
+          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+        }),
+      );
+      const visible = Number(res.Attributes?.ApproximateNumberOfMessages ?? 0);
+      const inFlight = Number(res.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
+      if (visible + inFlight > 0) return false;
+    }
+    return true;
+  }
+
+  close(): void {
+    this.sqs.destroy();
+  }
+}
+
+type SqsTrigger = Extract<FunctionTrigger, { kind: 'sqs' }>;
+
+function sqsConsumers(): { key: FunctionKey; trigger: SqsTrigger }[] {
+  return (Object.entries(FUNCTIONS) as [FunctionKey, (typeof FUNCTIONS)[FunctionKey]][]).flatMap(([key, fn]) =>
+    (fn.triggers as readonly FunctionTrigger[])
+      .filter((t): t is SqsTrigger => t.kind === 'sqs')
+      .map((trigger) => ({ key, trigger })),
+  );
+}
+
+function lambdaContext(key: FunctionKey): Context {
+  const fn = FUNCTIONS[key];
+  const started = Date.now();
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: `medpatch-${key}`,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:${LOCAL_REGION}:000000000000:function:medpatch-${key}`,
+    memoryLimitInMB: String(fn.memoryMb),
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/medpatch-${key}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => fn.timeoutSeconds * 1000 - (Date.now() - started),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}

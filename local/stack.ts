@@ -1,0 +1,218 @@
+import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { type FauxqsServer, startFauxqs } from 'fauxqs';
+import { ENV } from '../shared/config/env-names';
+import {
+  type EnvSource,
+  FUNCTIONS,
+  type FunctionKey,
+  LOCAL_ALERT_CAPTURE_QUEUE,
+  QUEUES,
+  type QueueKey,
+  TABLES,
+  type TableKey,
+  TOPICS,
+  type TopicKey,
+} from '../shared/topology';
+import { startDynamoDbLocal } from './dynamodb-local';
+import { type ServiceNowSimulator, type SimulatorOptions, startServiceNowSimulator } from './servicenow-sim/index';
+
+export const LOCAL_REGION = 'us-east-1';
+/** Failed messages reappear quickly on a laptop; in AWS the visibility timeout is 6 × the consumer's timeout. */
+const LOCAL_VISIBILITY_TIMEOUT_SECONDS = 2;
+
+export interface LocalStackOptions {
+  /** Start the ServiceNow simulator (default) with these options, or `false` to run without it. */
+  servicenow?: SimulatorOptions | false;
+  /** Settings normally given to CDK per hospital; defaults point at the embedded simulator. */
+  cmms?: { kind: string; baseUrl: string; username: string; password: string; workOrderTable?: string };
+}
+
+export interface LocalStack {
+  /** Environment for handlers and SDK clients: region, dummy credentials, endpoints, resource names. */
+  readonly env: Readonly<Record<string, string>>;
+  readonly tableNames: Readonly<Record<TableKey, string>>;
+  readonly queueUrls: Readonly<Record<QueueKey, string>>;
+  readonly dlqUrls: Readonly<Record<QueueKey, string>>;
+  readonly topicArns: Readonly<Record<TopicKey, string>>;
+  readonly alertCaptureQueueUrl: string;
+  readonly servicenow: ServiceNowSimulator | null;
+  readonly fauxqs: FauxqsServer;
+  functionEnvironment(key: FunctionKey): Record<string, string>;
+  /** Stops every server and child process; safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts DynamoDB Local, fauxqs (SQS + SNS) and the ServiceNow simulator on free loopback ports and creates the
+ * resources declared in shared/topology.ts — the same declarations the CDK stack is generated from.
+ * Anything started before a failure is stopped again before the error propagates.
+ */
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const stoppers: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    const pending = stoppers.splice(0).reverse();
+    for (const stop of pending) {
+      try {
+        await stop();
+      } catch {
+        // keep stopping the rest
+      }
+    }
+  };
+  try {
+    const dynamo = await startDynamoDbLocal();
+    stoppers.push(dynamo.stop);
+    const fauxqs = await startFauxqs({ port: 0, logger: false });
+    stoppers.push(() => fauxqs.stop());
+    const servicenow = options.servicenow === false ? null : await startServiceNowSimulator(options.servicenow ?? {});
+    if (servicenow) stoppers.push(() => servicenow.stop());
+
+    const tableNames = await createTables(dynamo.endpoint);
+    const { queueUrls, dlqUrls } = createQueues(fauxqs);
+    const topicArns = {} as Record<TopicKey, string>;
+    for (const [key, topic] of Object.entries(TOPICS) as [TopicKey, (typeof TOPICS)[TopicKey]][]) {
+      topicArns[key] = fauxqs.createTopic(`medpatch-${kebab(topic.id)}`).topicArn;
+    }
+    // Email and SMS endpoints are stood in for by one queue that records every delivery with its attributes.
+    const capture = fauxqs.createQueue(LOCAL_ALERT_CAPTURE_QUEUE);
+    fauxqs.subscribe({ topic: `medpatch-${kebab(TOPICS.stakeholderAlerts.id)}`, queue: LOCAL_ALERT_CAPTURE_QUEUE });
+
+    const cmms = options.cmms ?? {
+      kind: 'servicenow',
+      baseUrl: servicenow?.url ?? 'http://127.0.0.1:9',
+      username: 'admin',
+      password: 'admin',
+    };
+    const settings: Record<string, string> = {
+      cmmsKind: cmms.kind,
+      cmmsBaseUrl: cmms.baseUrl,
+      cmmsSecretArn: '',
+      cmmsWorkOrderTable: cmms.workOrderTable ?? 'change_request',
+    };
+    const baseEnv: Record<string, string> = {
+      AWS_REGION: LOCAL_REGION,
+      AWS_DEFAULT_REGION: LOCAL_REGION,
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_ENDPOINT_URL_SQS: fauxqs.address,
+      AWS_ENDPOINT_URL_SNS: fauxqs.address,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: 'http://127.0.0.1:9',
+      [ENV.cmmsUsername]: cmms.username,
+      [ENV.cmmsPassword]: cmms.password,
+      POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+    };
+    const resolve = (source: EnvSource): string => {
+      if ('table' in source) return tableNames[source.table];
+      if ('queueUrl' in source) return queueUrls[source.queueUrl];
+      if ('topicArn' in source) return topicArns[source.topicArn];
+      if ('value' in source) return source.value;
+      return settings[source.setting] ?? '';
+    };
+    const functionEnvironment = (key: FunctionKey): Record<string, string> => {
+      const declared = FUNCTIONS[key].environment as Record<string, EnvSource>;
+      return {
+        ...baseEnv,
+        ...Object.fromEntries(Object.entries(declared).map(([name, source]) => [name, resolve(source)])),
+      };
+    };
+    // All functions run in one process locally, so their (non-conflicting) variables are merged.
+    const env = Object.assign({}, ...(Object.keys(FUNCTIONS) as FunctionKey[]).map(functionEnvironment));
+
+    let stopped: Promise<void> | null = null;
+    return {
+      env,
+      tableNames,
+      queueUrls,
+      dlqUrls,
+      topicArns,
+      alertCaptureQueueUrl: capture.queueUrl,
+      servicenow,
+      fauxqs,
+      functionEnvironment,
+      stop: () => {
+        stopped ??= stopAll();
+        return stopped;
+      },
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+async function createTables(endpoint: string): Promise<Record<TableKey, string>> {
+  const client = new DynamoDBClient({
+    endpoint,
+    region: LOCAL_REGION,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  const names = {} as Record<TableKey, string>;
+  try {
+    for (const [key, table] of Object.entries(TABLES) as [TableKey, (typeof TABLES)[TableKey]][]) {
+      const name = `medpatch-${kebab(table.id)}`;
+      const attributes = new Set<string>([table.partitionKey, table.sortKey]);
+      for (const index of table.globalIndexes) {
+        attributes.add(index.partitionKey);
+        attributes.add(index.sortKey);
+      }
+      await client.send(
+        new CreateTableCommand({
+          TableName: name,
+          BillingMode: 'PAY_PER_REQUEST',
+          AttributeDefinitions: [...attributes].map((AttributeName) => ({ AttributeName, AttributeType: 'S' })),
+          KeySchema: [
+            { AttributeName: table.partitionKey, KeyType: 'HASH' },
+            { AttributeName: table.sortKey, KeyType: 'RANGE' },
+          ],
+          GlobalSecondaryIndexes: table.globalIndexes.map((index) => ({
+            IndexName: index.name,
+            KeySchema: [
+              { AttributeName: index.partitionKey, KeyType: 'HASH' },
+              { AttributeName: index.sortKey, KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          })),
+        }),
+      );
+      await client.send(
+        new UpdateTimeToLiveCommand({
+          TableName: name,
+          TimeToLiveSpecification: { AttributeName: table.ttlAttribute, Enabled: true },
+        }),
+      );
+      names[key] = name;
+    }
+  } finally {
+    client.destroy();
+  }
+  return names;
+}
+
+function createQueues(fauxqs: FauxqsServer) {
+  const queueUrls = {} as Record<QueueKey, string>;
+  const dlqUrls = {} as Record<QueueKey, string>;
+  for (const [key, queue] of Object.entries(QUEUES) as [QueueKey, (typeof QUEUES)[QueueKey]][]) {
+    const suffix = queue.fifo ? '.fifo' : '';
+    const fifoAttributes: Record<string, string> = queue.fifo ? { FifoQueue: 'true' } : {};
+    const base = `medpatch-${kebab(queue.id)}`;
+    const dlq = fauxqs.createQueue(`${base}-dlq${suffix}`, { attributes: fifoAttributes });
+    const main = fauxqs.createQueue(`${base}${suffix}`, {
+      attributes: {
+        ...fifoAttributes,
+        VisibilityTimeout: String(LOCAL_VISIBILITY_TIMEOUT_SECONDS),
+        RedrivePolicy: JSON.stringify({
+          deadLetterTargetArn: dlq.queueArn,
+          maxReceiveCount: String(queue.maxReceiveCount),
+        }),
+      },
+    });
+    queueUrls[key] = main.queueUrl;
+    dlqUrls[key] = dlq.queueUrl;
+  }
+  return { queueUrls, dlqUrls };
+}
+
+function kebab(id: string): string {
+  return id.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
+}
