@@ -48,6 +48,8 @@ const STOPWORDS = new Set([
 /** Operating systems that medical advisories list as affected components (Spacelabs lists Windows XP…). */
 const GENERIC_OS = /^(?:microsoft\s+)?windows\b|^(?:red\s*hat|rhel|ubuntu|debian|linux|vxworks)\b/i;
 
+const UNKNOWN_MANUFACTURER = 'unknown';
+
 const RULE_STRENGTH: Record<string, number> = { model: 3, range: 3, name: 2, os: 2, similar: 1 };
 const CONFIDENCE_RANK: Record<MatchConfidence, number> = { confirmed: 3, probable: 2, possible: 1 };
 
@@ -241,8 +243,11 @@ export function advisoryManufacturerKeys(advisory: Advisory): string[] {
   return [...keys].sort();
 }
 
+/** A product whose vendor the parser could not tell ('unknown') never matches any device. */
 function productManufacturerKeys(product: AdvisoryProduct): string[] {
-  return product.manufacturerKeys ?? [product.manufacturerKey];
+  return (product.manufacturerKeys ?? [product.manufacturerKey]).filter(
+    (key) => key !== UNKNOWN_MANUFACTURER,
+  );
 }
 
 /** Products an advisory says are affected; every product when no vulnerability lists affected ids. */
@@ -312,7 +317,8 @@ function isBetter(a: Candidate, b: Candidate): boolean {
  * Matches one device to one advisory (DESIGN.md §4). Every affected product entry is tried and the best wins:
  * `confirmed` (manufacturer and product identified, version inside the affected spec or all versions affected) >
  * `probable` (identified, version unknown or not evaluable) > `possible` (manufacturer matches, product only
- * similar). Returns null when nothing matches or when the device's version is outside every identified range.
+ * similar). A product entry whose affected versions exclude the device's version never counts, so the result is
+ * null when nothing matches or every recognised entry has the device's version outside its range.
  */
 export function matchDeviceToAdvisory(device: Device, advisory: Advisory): DeviceMatch | null {
   const profile = profileOf(device);

@@ -311,3 +311,27 @@ describe('advisory index', () => {
     ]);
   });
 });
+
+describe('products without a known vendor', () => {
+  it('never match a device whose manufacturer is recorded as unknown', () => {
+    const result = parseCsafDocument({
+      document: {
+        title: 'No vendor',
+        publisher: { category: 'other', name: 'X', namespace: 'https://x.example' },
+        tracking: {
+          id: 'X-1',
+          version: '1',
+          initial_release_date: '2024-01-01',
+          current_release_date: '2024-01-01',
+        },
+      },
+      product_tree: { full_product_names: [{ product_id: 'P1', name: 'Mystery Pump 2000' }] },
+      vulnerabilities: [{ cve: 'CVE-2024-0002', product_status: { known_affected: ['P1'] } }],
+    });
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.advisory.products[0]?.manufacturerKey).toBe('unknown');
+    const d = device({ deviceId: 'u', manufacturer: 'Unknown', model: 'Mystery Pump 2000' });
+    expect(matchDeviceToAdvisory(d, result.advisory)).toBeNull();
+  });
+});
