@@ -1,12 +1,12 @@
-import { type IPolicyValidationPlugin, Stack, Validations } from 'aws-cdk-lib';
+import { Stack, Validations } from 'aws-cdk-lib';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, type NagPack } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import type { MedPatchStack } from './stack';
 
 /** The cdk-nag packs MedPatch must pass; shared by the app and the infra tests so they cannot diverge. */
-export function medPatchNagPacks(scope: IConstruct): IPolicyValidationPlugin[] {
+export function medPatchNagPacks(scope: IConstruct): NagPack[] {
   return [new AwsSolutionsChecks(scope)];
 }
 
