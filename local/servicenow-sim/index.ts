@@ -135,18 +135,21 @@ export async function startServiceNowSimulator(options: SimulatorOptions = {}): 
     });
   });
   const port = (server.address() as AddressInfo).port;
+  let stopped: Promise<void> | undefined;
   baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 
   return {
     url: baseUrl,
     port,
-    stop: () =>
-      new Promise<void>((resolve, reject) => {
+    stop: () => {
+      stopped ??= new Promise<void>((resolve, reject) => {
         for (const timer of timers) clearTimeout(timer);
         timers.clear();
         server.close((error) => (error === undefined ? resolve() : reject(error)));
         server.closeAllConnections();
-      }),
+      });
+      return stopped;
+    },
     insert: (table, record) => {
       if (!store.catalog.has(table)) throw new Error(`Invalid table ${table}`);
       return {

@@ -311,6 +311,23 @@ describe('record CRUD', () => {
     expect((await json(response)).result).toMatchObject({ priority: '3', state: '1' });
   });
 
+  it('honours X-http-method-override, X-no-response-body and HEAD', async () => {
+    const { sys_id } = sim.insert('incident', { short_description: 'before' });
+
+    const overridden = await api(`/api/now/table/incident/${sys_id}`, {
+      method: 'POST',
+      headers: { 'X-http-method-override': 'PATCH', 'X-no-response-body': 'true' },
+      body: JSON.stringify({ short_description: 'after' }),
+    });
+    const head = await api(`/api/now/table/incident/${sys_id}`, { method: 'HEAD' });
+
+    expect(overridden.status).toBe(200);
+    expect(await overridden.text()).toBe('');
+    expect(sim.get('incident', sys_id ?? '')?.short_description).toBe('after');
+    expect(head.status).toBe(200);
+    expect(await head.text()).toBe('');
+  });
+
   it('returns 404 on an empty v1 collection but 200 with [] on v2', async () => {
     const v1 = await api('/api/now/v1/table/incident');
     const v2 = await api('/api/now/v2/table/incident');
