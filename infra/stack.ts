@@ -9,7 +9,12 @@ import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
-import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
+import {
+  ContextAttribute,
+  Schedule,
+  ScheduleExpression,
+  ScheduleTargetInput,
+} from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
@@ -189,6 +194,15 @@ export class MedPatchStack extends Stack {
               description: `MedPatch: ${trigger.description}`,
               // Scheduler invokes asynchronously; a run older than an hour is superseded by the next one.
               target: new LambdaInvoke(fn.function, {
+                // The shape of an EventBridge scheduled event, which handlers and the local runner already
+                // accept, plus the Scheduler's own context for tracing a run back to its schedule.
+                input: ScheduleTargetInput.fromObject({
+                  'detail-type': 'Scheduled Event',
+                  source: 'aws.scheduler',
+                  time: ContextAttribute.scheduledTime,
+                  resources: [ContextAttribute.scheduleArn],
+                  detail: { description: trigger.description, executionId: ContextAttribute.executionId },
+                }),
                 role: this.schedulerRole(fn),
                 retryAttempts: 2,
                 maxEventAge: Duration.hours(1),
