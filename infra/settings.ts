@@ -46,9 +46,12 @@ export function settingsFromContext(value: unknown): MedPatchSettings {
     const text = value.trimStart().startsWith('{') ? value : readFileSync(value, 'utf8');
     raw = JSON.parse(text);
   }
+  return parseSettings(raw, SETTINGS_CONTEXT_KEY);
+}
+
+/** Validates settings from any origin; the error names the origin and every offending field. */
+export function parseSettings(raw: unknown, origin: string): MedPatchSettings {
   const parsed = MedPatchSettings.safeParse(raw);
-  if (!parsed.success) {
-    throw new Error(`Invalid ${SETTINGS_CONTEXT_KEY}: ${z.prettifyError(parsed.error)}`);
-  }
+  if (!parsed.success) throw new Error(`Invalid ${origin}: ${z.prettifyError(parsed.error)}`);
   return parsed.data;
 }

@@ -34,7 +34,7 @@ import { FUNCTION_LOG_RETENTION, MedPatchFunction } from './constructs/medpatch-
 import { MedPatchQueue } from './constructs/medpatch-queue';
 import { MedPatchTable } from './constructs/medpatch-table';
 import { MedPatchTopic } from './constructs/medpatch-topic';
-import { MedPatchSettings } from './settings';
+import { type MedPatchSettings, parseSettings } from './settings';
 
 /** The repository root: handler entries in the topology are relative to it. */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -93,9 +93,7 @@ export class MedPatchStack extends Stack {
       description: 'MedPatch: manufacturer-validated security patch management for medical devices',
       ...props,
     });
-    const parsed = MedPatchSettings.safeParse(props.settings);
-    if (!parsed.success) throw new Error(`MedPatchStack settings: ${parsed.error.message}`);
-    const settings = parsed.data;
+    const settings = parseSettings(props.settings, `${id} settings`);
     const projectRoot = props.projectRoot ?? REPO_ROOT;
 
     this.logsKey = new Key(this, 'LogsKey', {
