@@ -1,13 +1,37 @@
-import { Stack, Validations } from 'aws-cdk-lib';
+import { type CfnResource, Stack, Validations } from 'aws-cdk-lib';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
-import { AwsSolutionsChecks, type NagPack } from 'cdk-nag';
+import { AwsSolutionsChecks, NagMessageLevel, NagPack, type NagPackProps, rules } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import type { MedPatchStack } from './stack';
 
+/**
+ * MedPatch's own rules: cdk-nag rules that belong to no published pack but guard our conventions.
+ * `LambdaEventSourceSQSVisibilityTimeout`: a queue hides a message for at least 6 × its consumer's timeout,
+ * so a slow batch is not delivered twice while it is still being processed.
+ */
+export class MedPatchChecks extends NagPack {
+  readonly name = 'MedPatch';
+
+  constructor(scope?: IConstruct, props?: NagPackProps) {
+    super(scope, props);
+    this.packName = 'MedPatch';
+  }
+
+  protected override checkResource(node: CfnResource): void {
+    this.applyRule({
+      info: "The SQS queue's visibility timeout is shorter than 6 × the consuming function's timeout.",
+      explanation: 'A message can become visible again and be processed twice while a slow batch still runs.',
+      level: NagMessageLevel.ERROR,
+      rule: rules.lambda.LambdaEventSourceSQSVisibilityTimeout,
+      node,
+    });
+  }
+}
+
 /** The cdk-nag packs MedPatch must pass; shared by the app and the infra tests so they cannot diverge. */
 export function medPatchNagPacks(scope: IConstruct): NagPack[] {
-  return [new AwsSolutionsChecks(scope)];
+  return [new AwsSolutionsChecks(scope), new MedPatchChecks(scope)];
 }
 
 /**
