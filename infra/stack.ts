@@ -165,7 +165,7 @@ export class MedPatchStack extends Stack {
         description: declaration.description,
         memoryMb: declaration.memoryMb,
         timeout: Duration.seconds(declaration.timeoutSeconds),
-        serviceName: basename(dirname(declaration.entry)),
+        serviceName: `medpatch-${basename(dirname(declaration.entry))}`,
         environment: Object.fromEntries(
           Object.entries(declaration.environment).map(([name, source]) => [name, resolveEnv(source)]),
         ),
