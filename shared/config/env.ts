@@ -27,13 +27,14 @@ export const AlertsTopicEnv = z.object({ [ENV.alertsTopicArn]: nonEmpty });
 /** CMMS connection: credentials come from Secrets Manager in AWS, or from env variables on a laptop. */
 export const CmmsEnv = z
   .object({
-    [ENV.cmmsKind]: z.enum(['servicenow']),
-    [ENV.cmmsBaseUrl]: url,
+    /** A connector kind from shared/connectors/registry.ts; an unknown kind fails when the connector is built. */
+    [ENV.cmmsKind]: nonEmpty,
+    [ENV.cmmsBaseUrl]: z.string().regex(/^(https?|file):\/\/\S+$/, 'must be an http(s) or file URL'),
     [ENV.cmmsSecretArn]: z.string().optional().default(''),
     [ENV.cmmsUsername]: z.string().optional().default(''),
     [ENV.cmmsPassword]: z.string().optional().default(''),
   })
-  .refine((env) => env[ENV.cmmsSecretArn] !== '' || env[ENV.cmmsUsername] !== '', {
+  .refine((env) => env[ENV.cmmsSecretArn] !== '' || env[ENV.cmmsUsername] !== '' || env[ENV.cmmsBaseUrl].startsWith('file://'), {
     message: `set ${ENV.cmmsSecretArn} (AWS) or ${ENV.cmmsUsername}/${ENV.cmmsPassword} (local)`,
     path: [ENV.cmmsSecretArn],
   });

@@ -1,5 +1,6 @@
 import type { DeviceSource, WorkOrderSink } from '../application/ports';
 import { ValidationError } from '../errors';
+import { OutboxConnector } from './outbox/connector';
 import { ServiceNowConnector } from './servicenow/connector';
 
 /** A CMMS connector: a device source and a work-order sink behind one configuration. */
@@ -9,7 +10,8 @@ type ConnectorFactory = (settings: unknown) => CmmsConnector;
 
 /** Connectors by CMMS kind. Adding a CMMS is one entry here plus a folder under shared/connectors/. */
 const REGISTRY: Record<string, ConnectorFactory> = {
-  servicenow: (settings) => new ServiceNowConnector(settings as ConstructorParameters<typeof ServiceNowConnector>[0]),
+  servicenow: (settings) => new ServiceNowConnector(settings),
+  outbox: (settings) => new OutboxConnector(settings),
 };
 
 export function createConnector(kind: string, settings: unknown): CmmsConnector {

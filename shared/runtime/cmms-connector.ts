@@ -36,7 +36,11 @@ export function lazyCmmsConnector(
       } else {
         auth = { kind: 'basic', username: env[ENV.cmmsUsername], password: env[ENV.cmmsPassword] };
       }
-      return createConnector(env[ENV.cmmsKind], { instanceUrl: env[ENV.cmmsBaseUrl], auth, ...extra });
+      const baseUrl = env[ENV.cmmsBaseUrl];
+      if (baseUrl.startsWith('file://')) {
+        return createConnector(env[ENV.cmmsKind], { directory: new URL(baseUrl).pathname, ...extra });
+      }
+      return createConnector(env[ENV.cmmsKind], { instanceUrl: baseUrl, auth, ...extra });
     })();
     connector.catch(() => {
       connector = undefined; // a failed secret read must not poison the container forever

@@ -11,6 +11,8 @@ import {
   sleep,
 } from '../http-client';
 import { ServiceNowConfig, type ServiceNowConfigInput } from './config';
+
+export type { ServiceNowConfigInput };
 import { mapServiceNowDevice, mapWorkOrderToRecord, type ServiceNowRecord } from './mapper';
 
 const DEVICE_FIELDS = [
@@ -44,7 +46,8 @@ export class ServiceNowConnector implements DeviceSource, WorkOrderSink {
   private readonly retry: RetryPolicy;
   private bearer: { token: string; expiresAtMs: number } | null = null;
 
-  constructor(config: ServiceNowConfigInput) {
+  /** Settings are validated here (see ServiceNowConfig); a bad URL or missing credential fails at once. */
+  constructor(config: ServiceNowConfigInput | unknown) {
     const parsed = ServiceNowConfig.safeParse(config);
     if (!parsed.success) {
       throw new ValidationError(

@@ -1,0 +1,300 @@
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoAdvisoryRepository } from '../shared/adapters/dynamodb/advisory-repository';
+import { DynamoDeviceRepository } from '../shared/adapters/dynamodb/device-repository';
+import { DynamoEnrichmentRepository } from '../shared/adapters/dynamodb/enrichment-repository';
+import { DynamoFindingRepository } from '../shared/adapters/dynamodb/finding-repository';
+import { TableClient } from '../shared/adapters/dynamodb/table-client';
+import { DynamoValidationRepository } from '../shared/adapters/dynamodb/validation-repository';
+import { DynamoWorkOrderRepository } from '../shared/adapters/dynamodb/work-order-repository';
+import { SqsMatchQueue } from '../shared/adapters/sqs/sqs-queues';
+import type { DocumentOutcome } from '../shared/application/ingest-advisories';
+import { type SyncReport, syncDevices } from '../shared/application/sync-devices';
+import { CsvInventorySource } from '../shared/connectors/csv/inventory-csv';
+import { parseValidationCsv, parseValidationJson } from '../shared/domain/validation';
+import type { Finding } from '../shared/domain/finding';
+import type { WorkOrder } from '../shared/domain/work-order';
+import type { LocalRunner } from './runner';
+import { LOCAL_REGION, type LocalStack } from './stack';
+
+export interface PipelineInput {
+  devices: { kind: 'servicenow' } | { kind: 'inventory'; csvText: string };
+  advisoryPaths: readonly string[];
+  kevFile?: string;
+  validationsFile?: string;
+  outDir: string;
+  log?: (line: string) => void;
+}
+
+export interface FindingRow {
+  assetTag: string;
+  deviceId: string;
+  advisoryId: string;
+  cves: string[];
+  product: string;
+  matchConfidence: Finding['matchConfidence'];
+  validationStatus: Finding['validationStatus'];
+  action: Finding['action'] | null;
+  decision: string | null;
+  score: number | null;
+  remediationState: Finding['remediationState'];
+  reason: string;
+}
+
+export interface WorkOrderRow {
+  correlationId: string;
+  kind: WorkOrder['kind'];
+  assetTags: string[];
+  advisoryIds: string[];
+  decision: WorkOrder['decision'];
+  priority: number;
+  dueDate: string;
+  cmmsRef?: string;
+}
+
+export interface AlertRow {
+  eventId: string;
+  subject: string;
+  message: string;
+  attributes: Record<string, string>;
+}
+
+export interface PipelineSummary {
+  devices: { read: number; written: number; unchanged: number; rejected: number };
+  advisories: { documents: number; accepted: number; unchanged: number; rejected: number };
+  validations: { loaded: number; rejected: number };
+  kevEntries: number;
+  findings: { total: number; byConfidence: Record<string, number>; byDecision: Record<string, number>; byAction: Record<string, number> };
+  workOrders: { total: number; byKind: Record<string, number>; dispatched: number };
+  alerts: number;
+  seconds: number;
+}
+
+export interface PipelineResult {
+  summary: PipelineSummary;
+  findings: FindingRow[];
+  workOrders: WorkOrderRow[];
+  alerts: AlertRow[];
+  rejectedDevices: SyncReport['rejected'];
+  advisoryOutcomes: DocumentOutcome[];
+  validationErrors: { line: number; column?: string; message: string }[];
+}
+
+/**
+ * Runs the whole pipeline once on the local stack: validations and KEV into the store, devices through the sync
+ * (the cmms-sync Lambda for ServiceNow, the same use-case over a CSV otherwise), advisories through the
+ * advisory-ingest Lambda, then every queue drained through matcher → prioritizer → dispatcher. Writes the
+ * contract files of DESIGN.md §5 into `outDir`.
+ */
+export async function runPipeline(stack: LocalStack, runner: LocalRunner, input: PipelineInput): Promise<PipelineResult> {
+  const started = Date.now();
+  const log = input.log ?? (() => undefined);
+  const dynamodb = new DynamoDBClient({
+    region: LOCAL_REGION,
+    endpoint: stack.env.AWS_ENDPOINT_URL_DYNAMODB,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  const sqs = new SQSClient({
+    region: LOCAL_REGION,
+    endpoint: stack.env.AWS_ENDPOINT_URL_SQS,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    useQueueUrlAsEndpoint: false,
+  });
+  try {
+    const table = new TableClient(dynamodb, stack.tableNames.main);
+    const operator = { actor: 'medpatch-cli', reason: 'medpatch run' };
+
+    let validationsLoaded = 0;
+    let validationErrors: PipelineResult['validationErrors'] = [];
+    if (input.validationsFile) {
+      const text = readFileSync(input.validationsFile, 'utf8');
+      const parsed = input.validationsFile.endsWith('.json') ? parseValidationJson(text) : parseValidationCsv(text);
+      validationErrors = parsed.errors;
+      const repository = new DynamoValidationRepository(table);
+      for (const record of parsed.records) await repository.save(record, { ...operator, reason: `import ${input.validationsFile}` });
+      validationsLoaded = parsed.records.length;
+      log(`validations: ${validationsLoaded} loaded, ${parsed.errors.length} rejected`);
+    }
+
+    let kevEntries = 0;
+    if (input.kevFile) {
+      const catalog = JSON.parse(readFileSync(input.kevFile, 'utf8')) as {
+        catalogVersion?: string;
+        vulnerabilities?: { cveID?: string }[];
+      };
+      const cves = (catalog.vulnerabilities ?? []).flatMap((v) => (v.cveID ? [v.cveID] : []));
+      kevEntries = await new DynamoEnrichmentRepository(table).saveKev(cves, catalog.catalogVersion ?? 'unknown');
+      log(`KEV: ${kevEntries} CVEs (catalog ${catalog.catalogVersion ?? 'unknown'})`);
+    }
+
+    let sync: SyncReport;
+    if (input.devices.kind === 'servicenow') {
+      sync = await runner.invokeSchedule<SyncReport>('cmmsSync', { mode: 'full' });
+    } else {
+      sync = await syncDevices(
+        {
+          source: new CsvInventorySource(input.devices.csvText),
+          devices: new DynamoDeviceRepository(table),
+          matchQueue: new SqsMatchQueue(sqs, stack.queueUrls.match),
+        },
+        { mode: 'full', actor: { ...operator, reason: 'inventory import' } },
+      );
+    }
+    log(`devices: ${sync.read} read, ${sync.written} written, ${sync.unchanged} unchanged, ${sync.rejected.length} rejected`);
+    await runner.drain();
+    log('devices matched against stored advisories');
+
+    const files = input.advisoryPaths.flatMap(listJsonFiles);
+    const advisoryOutcomes: DocumentOutcome[] = [];
+    for (const file of files) {
+      const response = await runner.invokeHttp('advisoryIngest', {
+        method: 'POST',
+        path: '/v1/advisories',
+        body: readFileSync(file, 'utf8'),
+      });
+      advisoryOutcomes.push(outcomeOf(file, response.statusCode ?? 500, String(response.body ?? '')));
+    }
+    const count = (status: DocumentOutcome['status']) => advisoryOutcomes.filter((o) => o.status === status).length;
+    log(`advisories: ${files.length} documents, ${count('accepted')} accepted, ${count('unchanged')} unchanged, ${count('rejected')} rejected`);
+    await runner.drain();
+    log('matching, prioritization and dispatch finished');
+
+    const findings = (await new DynamoFindingRepository(table).listAll())
+      .filter((f) => f.remediationState !== 'NOT_AFFECTED')
+      .sort((a, b) => (a.findingId < b.findingId ? -1 : 1));
+    const workOrders = (await new DynamoWorkOrderRepository(table).listAll()).sort((a, b) =>
+      a.correlationId < b.correlationId ? -1 : 1,
+    );
+    const alerts = await drainAlerts(sqs, stack.alertCaptureQueueUrl);
+
+    const findingRows: FindingRow[] = findings.map((f) => ({
+      assetTag: f.assetTag,
+      deviceId: f.deviceId,
+      advisoryId: f.advisoryId,
+      cves: f.cves,
+      product: f.product,
+      matchConfidence: f.matchConfidence,
+      validationStatus: f.validationStatus,
+      action: f.action ?? null,
+      decision: f.prioritization?.decision ?? null,
+      score: f.prioritization?.score ?? null,
+      remediationState: f.remediationState,
+      reason: `${f.matchReason.productRule}; ${f.matchReason.versionRule}`,
+    }));
+    const workOrderRows: WorkOrderRow[] = workOrders.map((w) => ({
+      correlationId: w.correlationId,
+      kind: w.kind,
+      assetTags: w.assetTags,
+      advisoryIds: w.advisoryIds,
+      decision: w.decision,
+      priority: w.priority,
+      dueDate: w.dueDate,
+      ...(w.cmmsRef ? { cmmsRef: w.cmmsRef } : {}),
+    }));
+    const tally = <T>(rows: readonly T[], key: (row: T) => string | null | undefined) =>
+      rows.reduce<Record<string, number>>((acc, row) => {
+        const k = key(row) ?? 'none';
+        acc[k] = (acc[k] ?? 0) + 1;
+        return acc;
+      }, {});
+    const summary: PipelineSummary = {
+      devices: { read: sync.read, written: sync.written, unchanged: sync.unchanged, rejected: sync.rejected.length },
+      advisories: { documents: files.length, accepted: count('accepted'), unchanged: count('unchanged'), rejected: count('rejected') },
+      validations: { loaded: validationsLoaded, rejected: validationErrors.length },
+      kevEntries,
+      findings: {
+        total: findingRows.length,
+        byConfidence: tally(findingRows, (f) => f.matchConfidence),
+        byDecision: tally(findingRows, (f) => f.decision),
+        byAction: tally(findingRows, (f) => f.action),
+      },
+      workOrders: {
+        total: workOrderRows.length,
+        byKind: tally(workOrderRows, (w) => w.kind),
+        dispatched: workOrderRows.filter((w) => w.cmmsRef).length,
+      },
+      alerts: alerts.length,
+      seconds: Math.round((Date.now() - started) / 100) / 10,
+    };
+
+    mkdirSync(input.outDir, { recursive: true });
+    const write = (name: string, value: unknown) =>
+      writeFileSync(join(input.outDir, name), `${JSON.stringify(value, null, 2)}\n`);
+    write('findings.json', findingRows);
+    write('work-orders.json', workOrderRows);
+    write('alerts.json', alerts);
+    write('summary.json', summary);
+    return {
+      summary,
+      findings: findingRows,
+      workOrders: workOrderRows,
+      alerts,
+      rejectedDevices: sync.rejected,
+      advisoryOutcomes,
+      validationErrors,
+    };
+  } finally {
+    dynamodb.destroy();
+    sqs.destroy();
+  }
+}
+
+function listJsonFiles(path: string): string[] {
+  const stats = statSync(path);
+  if (stats.isFile()) return [path];
+  return readdirSync(path)
+    .sort()
+    .flatMap((name) => {
+      const child = join(path, name);
+      return statSync(child).isDirectory() ? listJsonFiles(child) : name.endsWith('.json') ? [child] : [];
+    });
+}
+
+function outcomeOf(file: string, status: number, body: string): DocumentOutcome {
+  try {
+    const parsed = JSON.parse(body) as { status?: string; advisoryId?: string; trackingVersion?: string; warnings?: string[]; error?: string; details?: string[] };
+    if (status < 300 && parsed.advisoryId) {
+      return parsed.status === 'unchanged'
+        ? { name: file, status: 'unchanged', advisoryId: parsed.advisoryId, trackingVersion: parsed.trackingVersion ?? '' }
+        : { name: file, status: 'accepted', advisoryId: parsed.advisoryId, trackingVersion: parsed.trackingVersion ?? '', warnings: parsed.warnings ?? [] };
+    }
+    return { name: file, status: 'rejected', errors: parsed.details?.length ? parsed.details : [parsed.error ?? `HTTP ${status}`] };
+  } catch {
+    return { name: file, status: 'rejected', errors: [`HTTP ${status}`] };
+  }
+}
+
+/** Reads every SNS delivery captured on the local stand-in for email/SMS endpoints. */
+async function drainAlerts(sqs: SQSClient, queueUrl: string): Promise<AlertRow[]> {
+  const alerts: AlertRow[] = [];
+  for (;;) {
+    const res = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+    const messages = res.Messages ?? [];
+    if (messages.length === 0) break;
+    for (const message of messages) {
+      const envelope = JSON.parse(message.Body ?? '{}') as {
+        Subject?: string;
+        Message?: string;
+        MessageAttributes?: Record<string, { Value?: string }>;
+      };
+      const attributes = Object.fromEntries(
+        Object.entries(envelope.MessageAttributes ?? {}).map(([name, value]) => [name, value.Value ?? '']),
+      );
+      alerts.push({
+        eventId: attributes.eventId ?? '',
+        subject: envelope.Subject ?? '',
+        message: envelope.Message ?? '',
+        attributes,
+      });
+    }
+    await sqs.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle ?? '' })),
+      }),
+    );
+  }
+  return alerts.sort((a, b) => (a.eventId < b.eventId ? -1 : 1));
+}
