@@ -68,8 +68,13 @@ export async function main(argv: readonly string[]): Promise<number> {
         throw new UsageError(`unknown command "${command}"`);
     }
   } catch (error) {
-    if (error instanceof UsageError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
-      console.error(`medpatch: ${error.message}\nRun 'medpatch ${command && HELP[command] ? `${command} ` : ''}--help' for usage.`);
+    if (
+      error instanceof UsageError ||
+      (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))
+    ) {
+      console.error(
+        `medpatch: ${error.message}\nRun 'medpatch ${command && HELP[command] ? `${command} ` : ''}--help' for usage.`,
+      );
       return 2;
     }
     console.error(`medpatch: ${error instanceof Error ? error.message : String(error)}`);
@@ -93,12 +98,15 @@ async function demo(args: readonly string[]): Promise<number> {
     return 0;
   }
   const devices = Number(values.devices);
-  if (!Number.isInteger(devices) || devices < 2000) throw new UsageError('--devices must be a whole number ≥ 2000');
+  if (!Number.isInteger(devices) || devices < 2000)
+    throw new UsageError('--devices must be a whole number ≥ 2000');
   const hospital = generateDemoHospital({ devices, seed: 20261129 });
   return withLocalStack({}, async (stack, runner) => {
     if (!stack.servicenow) throw new Error('the demo needs the ServiceNow simulator');
     await seedDemoHospital(stack.servicenow, hospital);
-    console.error(`Demo hospital: ${hospital.devices.length} devices seeded into the ServiceNow simulator at ${stack.servicenow.url}`);
+    console.error(
+      `Demo hospital: ${hospital.devices.length} devices seeded into the ServiceNow simulator at ${stack.servicenow.url}`,
+    );
     const result = await runPipeline(stack, runner, {
       devices: { kind: 'servicenow' },
       advisoryPaths: [DEFAULT_ADVISORIES],
@@ -108,7 +116,12 @@ async function demo(args: readonly string[]): Promise<number> {
       log: progressLine(),
     });
     const changeRequests = stack.servicenow.list('change_request').length;
-    printSummary(result, values.out, values.json, `ServiceNow simulator holds ${changeRequests} change_request records`);
+    printSummary(
+      result,
+      values.out,
+      values.json,
+      `ServiceNow simulator holds ${changeRequests} change_request records`,
+    );
     return 0;
   });
 }
@@ -135,7 +148,8 @@ async function run(args: readonly string[]): Promise<number> {
     console.log(HELP.run);
     return 0;
   }
-  if (!values.advisories || values.advisories.length === 0) throw new UsageError('--advisories PATH is required');
+  if (!values.advisories || values.advisories.length === 0)
+    throw new UsageError('--advisories PATH is required');
   if (Boolean(values.inventory) === Boolean(values.cmms)) {
     throw new UsageError('give exactly one of --inventory FILE.csv or --cmms servicenow');
   }
@@ -150,21 +164,36 @@ async function run(args: readonly string[]): Promise<number> {
     const csvText = readFileSync(values.inventory, 'utf8');
     const outbox = resolve(values.out, 'cmms-outbox');
     return withLocalStack(
-      { servicenow: false, cmms: { kind: 'outbox', baseUrl: `file://${outbox}`, username: '', password: '' } },
+      {
+        servicenow: false,
+        cmms: { kind: 'outbox', baseUrl: `file://${outbox}`, username: '', password: '' },
+      },
       async (stack, runner) => {
-        const result = await runPipeline(stack, runner, { ...pipeline, devices: { kind: 'inventory', csvText } });
-        for (const rejected of result.rejectedDevices) console.error(`  rejected ${rejected.recordId}: ${rejected.message}`);
-        printSummary(result, values.out, values.json, `work orders written to ${outbox}/work-order-outbox.json`);
+        const result = await runPipeline(stack, runner, {
+          ...pipeline,
+          devices: { kind: 'inventory', csvText },
+        });
+        for (const rejected of result.rejectedDevices)
+          console.error(`  rejected ${rejected.recordId}: ${rejected.message}`);
+        printSummary(
+          result,
+          values.out,
+          values.json,
+          `work orders written to ${outbox}/work-order-outbox.json`,
+        );
         return 0;
       },
     );
   }
-  if (values.cmms !== 'servicenow') throw new UsageError(`unsupported --cmms "${values.cmms}"; supported: servicenow`);
+  if (values.cmms !== 'servicenow')
+    throw new UsageError(`unsupported --cmms "${values.cmms}"; supported: servicenow`);
   const baseUrl = values['instance-url'] ?? process.env.SERVICENOW_INSTANCE_URL;
   const username = values.username ?? process.env.SERVICENOW_USERNAME;
   const password = values.password ?? process.env.SERVICENOW_PASSWORD ?? '';
   if (!baseUrl || !username) {
-    throw new UsageError('ServiceNow needs SERVICENOW_INSTANCE_URL and SERVICENOW_USERNAME (or --instance-url/--username)');
+    throw new UsageError(
+      'ServiceNow needs SERVICENOW_INSTANCE_URL and SERVICENOW_USERNAME (or --instance-url/--username)',
+    );
   }
   return withLocalStack(
     { servicenow: false, cmms: { kind: 'servicenow', baseUrl, username, password } },

@@ -59,7 +59,8 @@ export async function startDynamoDbLocal(): Promise<DynamoDbLocal> {
         await client.send(new ListTablesCommand({}));
         return { endpoint, stop };
       } catch {
-        if (Date.now() > deadline) throw new Error(`DynamoDB Local did not answer on ${endpoint} within 30 s:\n${output}`);
+        if (Date.now() > deadline)
+          throw new Error(`DynamoDB Local did not answer on ${endpoint} within 30 s:\n${output}`);
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     }

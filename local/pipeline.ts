@@ -1,8 +1,7 @@
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoAdvisoryRepository } from '../shared/adapters/dynamodb/advisory-repository';
+import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDeviceRepository } from '../shared/adapters/dynamodb/device-repository';
 import { DynamoEnrichmentRepository } from '../shared/adapters/dynamodb/enrichment-repository';
 import { DynamoFindingRepository } from '../shared/adapters/dynamodb/finding-repository';
@@ -13,8 +12,8 @@ import { SqsMatchQueue } from '../shared/adapters/sqs/sqs-queues';
 import type { DocumentOutcome } from '../shared/application/ingest-advisories';
 import { type SyncReport, syncDevices } from '../shared/application/sync-devices';
 import { CsvInventorySource } from '../shared/connectors/csv/inventory-csv';
-import { parseValidationCsv, parseValidationJson } from '../shared/domain/validation';
 import type { Finding } from '../shared/domain/finding';
+import { parseValidationCsv, parseValidationJson } from '../shared/domain/validation';
 import type { WorkOrder } from '../shared/domain/work-order';
 import type { LocalRunner } from './runner';
 import { LOCAL_REGION, type LocalStack } from './stack';
@@ -66,7 +65,12 @@ export interface PipelineSummary {
   advisories: { documents: number; accepted: number; unchanged: number; rejected: number };
   validations: { loaded: number; rejected: number };
   kevEntries: number;
-  findings: { total: number; byConfidence: Record<string, number>; byDecision: Record<string, number>; byAction: Record<string, number> };
+  findings: {
+    total: number;
+    byConfidence: Record<string, number>;
+    byDecision: Record<string, number>;
+    byAction: Record<string, number>;
+  };
   workOrders: { total: number; byKind: Record<string, number>; dispatched: number };
   alerts: number;
   seconds: number;
@@ -88,7 +92,11 @@ export interface PipelineResult {
  * advisory-ingest Lambda, then every queue drained through matcher → prioritizer → dispatcher. Writes the
  * contract files of DESIGN.md §5 into `outDir`.
  */
-export async function runPipeline(stack: LocalStack, runner: LocalRunner, input: PipelineInput): Promise<PipelineResult> {
+export async function runPipeline(
+  stack: LocalStack,
+  runner: LocalRunner,
+  input: PipelineInput,
+): Promise<PipelineResult> {
   const started = Date.now();
   const log = input.log ?? (() => undefined);
   const dynamodb = new DynamoDBClient({
@@ -110,10 +118,13 @@ export async function runPipeline(stack: LocalStack, runner: LocalRunner, input:
     let validationErrors: PipelineResult['validationErrors'] = [];
     if (input.validationsFile) {
       const text = readFileSync(input.validationsFile, 'utf8');
-      const parsed = input.validationsFile.endsWith('.json') ? parseValidationJson(text) : parseValidationCsv(text);
+      const parsed = input.validationsFile.endsWith('.json')
+        ? parseValidationJson(text)
+        : parseValidationCsv(text);
       validationErrors = parsed.errors;
       const repository = new DynamoValidationRepository(table);
-      for (const record of parsed.records) await repository.save(record, { ...operator, reason: `import ${input.validationsFile}` });
+      for (const record of parsed.records)
+        await repository.save(record, { ...operator, reason: `import ${input.validationsFile}` });
       validationsLoaded = parsed.records.length;
       log(`validations: ${validationsLoaded} loaded, ${parsed.errors.length} rejected`);
     }
@@ -125,7 +136,10 @@ export async function runPipeline(stack: LocalStack, runner: LocalRunner, input:
         vulnerabilities?: { cveID?: string }[];
       };
       const cves = (catalog.vulnerabilities ?? []).flatMap((v) => (v.cveID ? [v.cveID] : []));
-      kevEntries = await new DynamoEnrichmentRepository(table).saveKev(cves, catalog.catalogVersion ?? 'unknown');
+      kevEntries = await new DynamoEnrichmentRepository(table).saveKev(
+        cves,
+        catalog.catalogVersion ?? 'unknown',
+      );
       log(`KEV: ${kevEntries} CVEs (catalog ${catalog.catalogVersion ?? 'unknown'})`);
     }
 
@@ -142,7 +156,9 @@ export async function runPipeline(stack: LocalStack, runner: LocalRunner, input:
         { mode: 'full', actor: { ...operator, reason: 'inventory import' } },
       );
     }
-    log(`devices: ${sync.read} read, ${sync.written} written, ${sync.unchanged} unchanged, ${sync.rejected.length} rejected`);
+    log(
+      `devices: ${sync.read} read, ${sync.written} written, ${sync.unchanged} unchanged, ${sync.rejected.length} rejected`,
+    );
     await runner.drain();
     log('devices matched against stored advisories');
 
@@ -156,10 +172,17 @@ export async function runPipeline(stack: LocalStack, runner: LocalRunner, input:
       });
       advisoryOutcomes.push(outcomeOf(file, response.statusCode ?? 500, String(response.body ?? '')));
     }
-    const count = (status: DocumentOutcome['status']) => advisoryOutcomes.filter((o) => o.status === status).length;
-    log(`advisories: ${files.length} documents, ${count('accepted')} accepted, ${count('unchanged')} unchanged, ${count('rejected')} rejected`);
+    const count = (status: DocumentOutcome['status']) =>
+      advisoryOutcomes.filter((o) => o.status === status).length;
+    log(
+      `advisories: ${files.length} documents, ${count('accepted')} accepted, ${count('unchanged')} unchanged, ${count('rejected')} rejected`,
+    );
     await runner.drain();
-    log('matching, prioritization and dispatch finished');
+    log(
+      `matching, prioritization and dispatch finished (${Object.entries(runner.stats)
+        .map(([key, s]) => `${key} ${s.records} msgs/${(s.busyMs / 1000).toFixed(1)} s busy`)
+        .join(', ')})`,
+    );
 
     const findings = (await new DynamoFindingRepository(table).listAll())
       .filter((f) => f.remediationState !== 'NOT_AFFECTED')
@@ -200,8 +223,18 @@ export async function runPipeline(stack: LocalStack, runner: LocalRunner, input:
         return acc;
       }, {});
     const summary: PipelineSummary = {
-      devices: { read: sync.read, written: sync.written, unchanged: sync.unchanged, rejected: sync.rejected.length },
-      advisories: { documents: files.length, accepted: count('accepted'), unchanged: count('unchanged'), rejected: count('rejected') },
+      devices: {
+        read: sync.read,
+        written: sync.written,
+        unchanged: sync.unchanged,
+        rejected: sync.rejected.length,
+      },
+      advisories: {
+        documents: files.length,
+        accepted: count('accepted'),
+        unchanged: count('unchanged'),
+        rejected: count('rejected'),
+      },
       validations: { loaded: validationsLoaded, rejected: validationErrors.length },
       kevEntries,
       findings: {
@@ -254,13 +287,35 @@ function listJsonFiles(path: string): string[] {
 
 function outcomeOf(file: string, status: number, body: string): DocumentOutcome {
   try {
-    const parsed = JSON.parse(body) as { status?: string; advisoryId?: string; trackingVersion?: string; warnings?: string[]; error?: string; details?: string[] };
+    const parsed = JSON.parse(body) as {
+      status?: string;
+      advisoryId?: string;
+      trackingVersion?: string;
+      warnings?: string[];
+      error?: string;
+      details?: string[];
+    };
     if (status < 300 && parsed.advisoryId) {
       return parsed.status === 'unchanged'
-        ? { name: file, status: 'unchanged', advisoryId: parsed.advisoryId, trackingVersion: parsed.trackingVersion ?? '' }
-        : { name: file, status: 'accepted', advisoryId: parsed.advisoryId, trackingVersion: parsed.trackingVersion ?? '', warnings: parsed.warnings ?? [] };
+        ? {
+            name: file,
+            status: 'unchanged',
+            advisoryId: parsed.advisoryId,
+            trackingVersion: parsed.trackingVersion ?? '',
+          }
+        : {
+            name: file,
+            status: 'accepted',
+            advisoryId: parsed.advisoryId,
+            trackingVersion: parsed.trackingVersion ?? '',
+            warnings: parsed.warnings ?? [],
+          };
     }
-    return { name: file, status: 'rejected', errors: parsed.details?.length ? parsed.details : [parsed.error ?? `HTTP ${status}`] };
+    return {
+      name: file,
+      status: 'rejected',
+      errors: parsed.details?.length ? parsed.details : [parsed.error ?? `HTTP ${status}`],
+    };
   } catch {
     return { name: file, status: 'rejected', errors: [`HTTP ${status}`] };
   }
@@ -270,7 +325,9 @@ function outcomeOf(file: string, status: number, body: string): DocumentOutcome 
 async function drainAlerts(sqs: SQSClient, queueUrl: string): Promise<AlertRow[]> {
   const alerts: AlertRow[] = [];
   for (;;) {
-    const res = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+    const res = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
+    );
     const messages = res.Messages ?? [];
     if (messages.length === 0) break;
     for (const message of messages) {

@@ -25,6 +25,10 @@ type AnyHandler = (event: never, context: Context) => Promise<unknown>;
  */
 export class LocalRunner {
   private readonly sqs: SQSClient;
+  /** Per-consumer counters, for progress lines and benchmarks. */
+  readonly stats: Partial<
+    Record<FunctionKey, { batches: number; records: number; failed: number; busyMs: number }>
+  > = {};
 
   private constructor(
     private readonly stack: LocalStack,
@@ -79,7 +83,13 @@ export class LocalRunner {
         stage: '$default',
         time: now.toUTCString(),
         timeEpoch: now.getTime(),
-        http: { method: request.method, path: request.path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'medpatch-local' },
+        http: {
+          method: request.method,
+          path: request.path,
+          protocol: 'HTTP/1.1',
+          sourceIp: '127.0.0.1',
+          userAgent: 'medpatch-local',
+        },
         authorizer: {
           iam: {
             accessKey: 'local',
@@ -93,7 +103,10 @@ export class LocalRunner {
         },
       },
     };
-    return (await this.handlers[key](event as never, lambdaContext(key))) as APIGatewayProxyStructuredResultV2;
+    return (await this.handlers[key](
+      event as never,
+      lambdaContext(key),
+    )) as APIGatewayProxyStructuredResultV2;
   }
 
   /**
@@ -105,12 +118,10 @@ export class LocalRunner {
     const consumers = sqsConsumers();
     let batches = 0;
     for (;;) {
-      let delivered = 0;
-      for (const consumer of consumers) {
-        const ran = await this.deliverFrom(consumer, options.concurrency ?? 4);
-        delivered += ran;
-        batches += ran;
-      }
+      // Consumers run side by side, as separate Lambda functions would.
+      const ran = await Promise.all(consumers.map((c) => this.deliverFrom(c, options.concurrency ?? 6)));
+      const delivered = ran.reduce((sum, n) => sum + n, 0);
+      batches += delivered;
       if (delivered > 0) continue;
       if (await this.allQueuesEmpty()) return { batches };
       if (Date.now() > deadline) throw new Error('Local runner: queues did not drain before the deadline');
@@ -118,7 +129,10 @@ export class LocalRunner {
     }
   }
 
-  private async deliverFrom(consumer: { key: FunctionKey; trigger: SqsTrigger }, concurrency: number): Promise<number> {
+  private async deliverFrom(
+    consumer: { key: FunctionKey; trigger: SqsTrigger },
+    concurrency: number,
+  ): Promise<number> {
     const queueUrl = this.stack.queueUrls[consumer.trigger.queue];
     const batches = await Promise.all(
       Array.from({ length: concurrency }, () =>
@@ -138,7 +152,11 @@ export class LocalRunner {
     return nonEmpty.length;
   }
 
-  private async invokeSqs(consumer: { key: FunctionKey; trigger: SqsTrigger }, queueUrl: string, messages: Message[]) {
+  private async invokeSqs(
+    consumer: { key: FunctionKey; trigger: SqsTrigger },
+    queueUrl: string,
+    messages: Message[],
+  ) {
     const queueArn = `arn:aws:sqs:${LOCAL_REGION}:000000000000:${queueUrl.split('/').at(-1)}`;
     const event: SQSEvent = {
       Records: messages.map((message) => ({
@@ -149,12 +167,17 @@ export class LocalRunner {
           ApproximateReceiveCount: message.Attributes?.ApproximateReceiveCount ?? '1',
           SentTimestamp: message.Attributes?.SentTimestamp ?? String(Date.now()),
           SenderId: message.Attributes?.SenderId ?? 'local',
-          ApproximateFirstReceiveTimestamp: message.Attributes?.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
-          ...(message.Attributes?.MessageGroupId ? { MessageGroupId: message.Attributes.MessageGroupId } : {}),
+          ApproximateFirstReceiveTimestamp:
+            message.Attributes?.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
+          ...(message.Attributes?.MessageGroupId
+            ? { MessageGroupId: message.Attributes.MessageGroupId }
+            : {}),
           ...(message.Attributes?.MessageDeduplicationId
             ? { MessageDeduplicationId: message.Attributes.MessageDeduplicationId }
             : {}),
-          ...(message.Attributes?.SequenceNumber ? { SequenceNumber: message.Attributes.SequenceNumber } : {}),
+          ...(message.Attributes?.SequenceNumber
+            ? { SequenceNumber: message.Attributes.SequenceNumber }
+            : {}),
         },
         messageAttributes: {},
         md5OfBody: message.MD5OfBody ?? '',
@@ -164,6 +187,7 @@ export class LocalRunner {
       })),
     };
     let failedIds = new Set<string>();
+    const started = Date.now();
     try {
       const response = (await this.handlers[consumer.key](event as never, lambdaContext(consumer.key))) as
         | SQSBatchResponse
@@ -173,6 +197,12 @@ export class LocalRunner {
       // A handler that throws fails the whole batch, as in Lambda: every message is redelivered.
       failedIds = new Set(event.Records.map((r) => r.messageId));
     }
+    const stats = this.stats[consumer.key] ?? { batches: 0, records: 0, failed: 0, busyMs: 0 };
+    this.stats[consumer.key] = stats;
+    stats.batches += 1;
+    stats.records += event.Records.length;
+    stats.failed += failedIds.size;
+    stats.busyMs += Date.now() - started;
     const done = event.Records.filter((record) => !failedIds.has(record.messageId));
     if (done.length > 0) {
       await this.sqs.send(
@@ -207,10 +237,11 @@ export class LocalRunner {
 type SqsTrigger = Extract<FunctionTrigger, { kind: 'sqs' }>;
 
 function sqsConsumers(): { key: FunctionKey; trigger: SqsTrigger }[] {
-  return (Object.entries(FUNCTIONS) as [FunctionKey, (typeof FUNCTIONS)[FunctionKey]][]).flatMap(([key, fn]) =>
-    (fn.triggers as readonly FunctionTrigger[])
-      .filter((t): t is SqsTrigger => t.kind === 'sqs')
-      .map((trigger) => ({ key, trigger })),
+  return (Object.entries(FUNCTIONS) as [FunctionKey, (typeof FUNCTIONS)[FunctionKey]][]).flatMap(
+    ([key, fn]) =>
+      (fn.triggers as readonly FunctionTrigger[])
+        .filter((t): t is SqsTrigger => t.kind === 'sqs')
+        .map((trigger) => ({ key, trigger })),
   );
 }
 

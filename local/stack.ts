@@ -1,4 +1,9 @@
-import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DeleteTableCommand,
+  DynamoDBClient,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
 import { type FauxqsServer, startFauxqs } from 'fauxqs';
 import { ENV } from '../shared/config/env-names';
 import {
@@ -14,7 +19,11 @@ import {
   type TopicKey,
 } from '../shared/topology';
 import { startDynamoDbLocal } from './dynamodb-local';
-import { type ServiceNowSimulator, type SimulatorOptions, startServiceNowSimulator } from './servicenow-sim/index';
+import {
+  type ServiceNowSimulator,
+  type SimulatorOptions,
+  startServiceNowSimulator,
+} from './servicenow-sim/index';
 
 export const LOCAL_REGION = 'us-east-1';
 /** Failed messages reappear quickly on a laptop; in AWS the visibility timeout is 6 × the consumer's timeout. */
@@ -38,6 +47,8 @@ export interface LocalStack {
   readonly servicenow: ServiceNowSimulator | null;
   readonly fauxqs: FauxqsServer;
   functionEnvironment(key: FunctionKey): Record<string, string>;
+  /** Drops and recreates the tables: a fresh store, as a new deployment would have (tests use it). */
+  resetStore(): Promise<void>;
   /** Stops every server and child process; safe to call twice. */
   stop(): Promise<void>;
 }
@@ -64,10 +75,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     stoppers.push(dynamo.stop);
     const fauxqs = await startFauxqs({ port: 0, logger: false });
     stoppers.push(() => fauxqs.stop());
-    const servicenow = options.servicenow === false ? null : await startServiceNowSimulator(options.servicenow ?? {});
+    const servicenow =
+      options.servicenow === false ? null : await startServiceNowSimulator(options.servicenow ?? {});
     if (servicenow) stoppers.push(() => servicenow.stop());
 
     const tableNames = await createTables(dynamo.endpoint);
+    const resetStore = async () => {
+      await deleteTables(dynamo.endpoint, tableNames);
+      await createTables(dynamo.endpoint);
+    };
     const { queueUrls, dlqUrls } = createQueues(fauxqs);
     const topicArns = {} as Record<TopicKey, string>;
     for (const [key, topic] of Object.entries(TOPICS) as [TopicKey, (typeof TOPICS)[TopicKey]][]) {
@@ -75,7 +91,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }
     // Email and SMS endpoints are stood in for by one queue that records every delivery with its attributes.
     const capture = fauxqs.createQueue(LOCAL_ALERT_CAPTURE_QUEUE);
-    fauxqs.subscribe({ topic: `medpatch-${kebab(TOPICS.stakeholderAlerts.id)}`, queue: LOCAL_ALERT_CAPTURE_QUEUE });
+    fauxqs.subscribe({
+      topic: `medpatch-${kebab(TOPICS.stakeholderAlerts.id)}`,
+      queue: LOCAL_ALERT_CAPTURE_QUEUE,
+    });
 
     const cmms = options.cmms ?? {
       kind: 'servicenow',
@@ -130,6 +149,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       servicenow,
       fauxqs,
       functionEnvironment,
+      resetStore,
       stop: () => {
         stopped ??= stopAll();
         return stopped;
@@ -141,12 +161,25 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   }
 }
 
-async function createTables(endpoint: string): Promise<Record<TableKey, string>> {
-  const client = new DynamoDBClient({
+function localDynamoClient(endpoint: string): DynamoDBClient {
+  return new DynamoDBClient({
     endpoint,
     region: LOCAL_REGION,
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
+}
+
+async function deleteTables(endpoint: string, names: Record<TableKey, string>): Promise<void> {
+  const client = localDynamoClient(endpoint);
+  try {
+    for (const name of Object.values(names)) await client.send(new DeleteTableCommand({ TableName: name }));
+  } finally {
+    client.destroy();
+  }
+}
+
+async function createTables(endpoint: string): Promise<Record<TableKey, string>> {
+  const client = localDynamoClient(endpoint);
   const names = {} as Record<TableKey, string>;
   try {
     for (const [key, table] of Object.entries(TABLES) as [TableKey, (typeof TABLES)[TableKey]][]) {
@@ -160,7 +193,10 @@ async function createTables(endpoint: string): Promise<Record<TableKey, string>>
         new CreateTableCommand({
           TableName: name,
           BillingMode: 'PAY_PER_REQUEST',
-          AttributeDefinitions: [...attributes].map((AttributeName) => ({ AttributeName, AttributeType: 'S' })),
+          AttributeDefinitions: [...attributes].map((AttributeName) => ({
+            AttributeName,
+            AttributeType: 'S',
+          })),
           KeySchema: [
             { AttributeName: table.partitionKey, KeyType: 'HASH' },
             { AttributeName: table.sortKey, KeyType: 'RANGE' },

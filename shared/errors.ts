@@ -22,7 +22,11 @@ export class TransientError extends MedPatchError {
 export class RateLimitedError extends MedPatchError {
   readonly retryable = true;
   readonly retryAfterMs: number;
-  constructor(message: string, retryAfterMs: number, options: { cause?: unknown; context?: Record<string, unknown> } = {}) {
+  constructor(
+    message: string,
+    retryAfterMs: number,
+    options: { cause?: unknown; context?: Record<string, unknown> } = {},
+  ) {
     super(message, options);
     this.retryAfterMs = retryAfterMs;
   }

@@ -21,7 +21,9 @@ const deps = {
 const logger = new Logger({ serviceName: 'medpatch-advisory-ingest' });
 
 /** POST /v1/advisories with one CSAF 2.0 document as the body. */
-export const handler = async (event: APIGatewayProxyEventV2WithIAMAuthorizer): Promise<APIGatewayProxyResultV2> => {
+export const handler = async (
+  event: APIGatewayProxyEventV2WithIAMAuthorizer,
+): Promise<APIGatewayProxyResultV2> => {
   try {
     const raw = event.body ?? '';
     const text = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
@@ -40,7 +42,10 @@ export const handler = async (event: APIGatewayProxyEventV2WithIAMAuthorizer): P
       reason: 'advisory upload',
     });
     if (!outcome || outcome.status === 'rejected') {
-      return json(422, { error: 'CSAF document rejected', details: outcome?.status === 'rejected' ? outcome.errors : [] });
+      return json(422, {
+        error: 'CSAF document rejected',
+        details: outcome?.status === 'rejected' ? outcome.errors : [],
+      });
     }
     return json(outcome.status === 'accepted' ? 201 : 200, outcome);
   } catch (error) {

@@ -22,8 +22,13 @@ const logger = new Logger({ serviceName: 'medpatch-cmms-sync' });
 /** A scheduler event (incremental by default) or an on-demand invocation `{ "mode": "full" }`. */
 const SyncEvent = z.union([
   z.object({ mode: z.enum(['full', 'incremental']) }),
-  z.object({ 'detail-type': z.literal('Scheduled Event') }).transform(() => ({ mode: 'incremental' as const })),
-  z.object({}).strict().transform(() => ({ mode: 'incremental' as const })),
+  z
+    .object({ 'detail-type': z.literal('Scheduled Event') })
+    .transform(() => ({ mode: 'incremental' as const })),
+  z
+    .object({})
+    .strict()
+    .transform(() => ({ mode: 'incremental' as const })),
 ]);
 
 export const handler = async (event: unknown) => {
@@ -42,5 +47,10 @@ export const handler = async (event: unknown) => {
     rejected: report.rejected.length,
   });
   for (const rejected of report.rejected) logger.warn('device record rejected', rejected);
-  return { read: report.read, written: report.written, unchanged: report.unchanged, rejected: report.rejected };
+  return {
+    read: report.read,
+    written: report.written,
+    unchanged: report.unchanged,
+    rejected: report.rejected,
+  };
 };

@@ -10,19 +10,28 @@ import { lazyCmmsConnector } from '../../shared/runtime/cmms-connector';
 import { sqsConsumer } from '../../shared/runtime/sqs-batch';
 
 const env = parseEnvironment(
-  TableEnv.extend({ [ENV.cmmsWorkOrderTable]: z.enum(['change_request', 'wm_order', 'incident']).default('change_request') }),
+  TableEnv.extend({
+    [ENV.cmmsWorkOrderTable]: z.enum(['change_request', 'wm_order', 'incident']).default('change_request'),
+  }),
 );
 const cmmsEnv = parseEnvironment(CmmsEnv);
 const clients = createAwsClients();
 const table = new TableClient(clients.dynamodb, env[ENV.tableName]);
 const workOrders = new DynamoWorkOrderRepository(table);
-const connector = lazyCmmsConnector(cmmsEnv, clients.secrets, { workOrderTable: env[ENV.cmmsWorkOrderTable] });
+const connector = lazyCmmsConnector(cmmsEnv, clients.secrets, {
+  workOrderTable: env[ENV.cmmsWorkOrderTable],
+});
 const logger = new Logger({ serviceName: 'medpatch-dispatcher' });
 
 /** The queue carries the work order; only its identity and revision are trusted (see dispatchWorkOrder). */
 const WorkOrderPointer = z.object({ correlationId: z.string().min(1), revision: z.string().min(1) });
 
-export const handler = sqsConsumer(WorkOrderPointer, logger, async (message) => {
-  const outcome = await dispatchWorkOrder({ sink: await connector(), workOrders }, message);
-  logger.info('dispatched', { correlationId: message.correlationId, ...outcome });
-});
+export const handler = sqsConsumer(
+  WorkOrderPointer,
+  logger,
+  async (message) => {
+    const outcome = await dispatchWorkOrder({ sink: await connector(), workOrders }, message);
+    logger.info('dispatched', { correlationId: message.correlationId, ...outcome });
+  },
+  { fifo: true },
+);

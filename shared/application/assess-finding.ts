@@ -43,7 +43,13 @@ const STATE_FOR_ACTION: Partial<Record<NonNullable<Finding['action']>, Remediati
 };
 
 /** States a technician or the CMMS moved the finding into; re-assessment must not undo them. */
-const SETTLED_STATES = new Set<RemediationState>(['PATCHED', 'VERIFIED', 'RISK_ACCEPTED', 'MITIGATED', 'PATCH_SCHEDULED']);
+const SETTLED_STATES = new Set<RemediationState>([
+  'PATCHED',
+  'VERIFIED',
+  'RISK_ACCEPTED',
+  'MITIGATED',
+  'PATCH_SCHEDULED',
+]);
 
 /**
  * Prioritizes one finding (SSVC), passes it through the validation gate, plans its work order and alerts the

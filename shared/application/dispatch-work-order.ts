@@ -21,14 +21,18 @@ export async function dispatchWorkOrder(
 ): Promise<DispatchOutcome> {
   const stored = await deps.workOrders.get(message.correlationId);
   if (!stored) {
-    throw new ValidationError(`No planned work order ${message.correlationId}; refusing to dispatch an unknown one`);
+    throw new ValidationError(
+      `No planned work order ${message.correlationId}; refusing to dispatch an unknown one`,
+    );
   }
   if (stored.revision !== message.revision) return { status: 'superseded' };
   if ((await deps.workOrders.dispatchedRevision(stored.correlationId)) === stored.revision) {
     return { status: 'already-dispatched' };
   }
   if (stored.kind === 'APPLY_PATCH' && stored.validationEvidence.trim() === '') {
-    throw new ValidationError(`Work order ${stored.correlationId} is APPLY_PATCH without validation evidence`);
+    throw new ValidationError(
+      `Work order ${stored.correlationId} is APPLY_PATCH without validation evidence`,
+    );
   }
   const { cmmsRef, created } = await deps.sink.upsertWorkOrder(stored);
   await deps.workOrders.markDispatched(stored.correlationId, stored.revision, cmmsRef);

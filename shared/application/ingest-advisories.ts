@@ -45,7 +45,11 @@ export async function ingestAdvisories(
       continue;
     }
     await deps.matchQueue.send([
-      { type: 'advisory-changed', advisoryId: advisory.advisoryId, trackingVersion: advisory.trackingVersion },
+      {
+        type: 'advisory-changed',
+        advisoryId: advisory.advisoryId,
+        trackingVersion: advisory.trackingVersion,
+      },
     ]);
     outcomes.push({
       name: document.name,

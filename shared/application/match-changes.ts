@@ -3,7 +3,13 @@ import type { Device } from '../domain/device';
 import { type DeviceMatch, type Finding, findingIdOf } from '../domain/finding';
 import { advisoryManufacturerKeys, deviceManufacturerKey, matchDeviceToAdvisory } from '../domain/matching';
 import type { MatchMessage, PrioritizeMessage } from './messages';
-import type { Actor, AdvisoryRepository, DeviceRepository, FindingRepository, PrioritizeQueue } from './ports';
+import type {
+  Actor,
+  AdvisoryRepository,
+  DeviceRepository,
+  FindingRepository,
+  PrioritizeQueue,
+} from './ports';
 
 export interface MatchChangesDeps {
   devices: DeviceRepository;
@@ -40,7 +46,15 @@ export async function matchChange(
       ? advisories.flatMap((advisory) => matchOrEmpty(device, advisory))
       : [];
     const existing = await deps.findings.listByDevice(device.deviceId);
-    const changed = await reconcile(deps, matches, existing, new Map([[device.deviceId, device]]), advisories, now, actor);
+    const changed = await reconcile(
+      deps,
+      matches,
+      existing,
+      new Map([[device.deviceId, device]]),
+      advisories,
+      now,
+      actor,
+    );
     return { pairsEvaluated: advisories.length, findingsChanged: changed };
   }
   const advisory = await deps.advisories.get(message.advisoryId);
@@ -109,14 +123,24 @@ async function reconcile(
     if (await deps.findings.save(finding, previous, actor)) changed += 1;
     // Prioritize every current match, changed or not: the prioritizer is idempotent, and a retry after a failed
     // send must not lose the message because the finding itself is already stored.
-    toPrioritize.push({ type: 'finding-changed', deviceId: finding.deviceId, advisoryId: finding.advisoryId });
+    toPrioritize.push({
+      type: 'finding-changed',
+      deviceId: finding.deviceId,
+      advisoryId: finding.advisoryId,
+    });
   }
   for (const previous of existing) {
     if (matchedIds.has(previous.findingId) || previous.remediationState === 'NOT_AFFECTED') continue;
     const closed: Finding = { ...previous, remediationState: 'NOT_AFFECTED', action: 'NONE', updatedAt: now };
-    if (await deps.findings.save(closed, previous, { ...actor, reason: `${actor.reason}; no longer matches` })) {
+    if (
+      await deps.findings.save(closed, previous, { ...actor, reason: `${actor.reason}; no longer matches` })
+    ) {
       changed += 1;
-      toPrioritize.push({ type: 'finding-changed', deviceId: previous.deviceId, advisoryId: previous.advisoryId });
+      toPrioritize.push({
+        type: 'finding-changed',
+        deviceId: previous.deviceId,
+        advisoryId: previous.advisoryId,
+      });
     }
   }
   if (toPrioritize.length > 0) await deps.prioritizeQueue.send(toPrioritize);

@@ -3,7 +3,11 @@ import { z } from 'zod';
 /** Messages on the match queue: something changed that may create, change or close findings. */
 export const MatchMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('device-changed'), deviceId: z.string().min(1) }),
-  z.object({ type: z.literal('advisory-changed'), advisoryId: z.string().min(1), trackingVersion: z.string() }),
+  z.object({
+    type: z.literal('advisory-changed'),
+    advisoryId: z.string().min(1),
+    trackingVersion: z.string(),
+  }),
 ]);
 export type MatchMessage = z.infer<typeof MatchMessage>;
 

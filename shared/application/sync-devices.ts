@@ -26,19 +26,23 @@ export interface SyncReport {
  * matching. The watermark advances only after a page is stored and queued, so a failure re-reads, never skips.
  */
 export async function syncDevices(deps: SyncDevicesDeps, command: SyncDevicesCommand): Promise<SyncReport> {
-  const since = command.mode === 'incremental' ? await deps.devices.getWatermark(deps.source.sourceName) : null;
+  const since =
+    command.mode === 'incremental' ? await deps.devices.getWatermark(deps.source.sourceName) : null;
   const report: SyncReport = { read: 0, written: 0, unchanged: 0, rejected: [], watermark: since };
   for await (const page of deps.source.readDevices(since)) {
     report.read += page.devices.length + page.rejected.length;
     report.rejected.push(...page.rejected);
     const { changed, unchanged } = await deps.devices.saveChanged(page.devices, command.actor);
     if (changed.length > 0) {
-      await deps.matchQueue.send(changed.map((device) => ({ type: 'device-changed', deviceId: device.deviceId })));
+      await deps.matchQueue.send(
+        changed.map((device) => ({ type: 'device-changed', deviceId: device.deviceId })),
+      );
     }
     report.written += changed.length;
     report.unchanged += unchanged;
     const newest = page.devices.reduce<string | null>(
-      (max, device) => (device.sourceUpdatedAt && (!max || device.sourceUpdatedAt > max) ? device.sourceUpdatedAt : max),
+      (max, device) =>
+        device.sourceUpdatedAt && (!max || device.sourceUpdatedAt > max) ? device.sourceUpdatedAt : max,
       report.watermark,
     );
     if (newest && newest !== report.watermark) {

@@ -6,10 +6,15 @@ import { ENV } from './env-names';
  * Parses the environment once, at cold start, with a schema per function. A missing or malformed variable fails
  * the cold start with a message naming it, instead of failing later inside a batch.
  */
-export function parseEnvironment<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
+export function parseEnvironment<S extends z.ZodType>(
+  schema: S,
+  env: NodeJS.ProcessEnv = process.env,
+): z.infer<S> {
   const result = schema.safeParse(env);
   if (!result.success) {
-    const problems = result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    const problems = result.error.issues.map(
+      (issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`,
+    );
     throw new ConfigurationError(`Invalid environment: ${problems.join('; ')}`);
   }
   return result.data;
@@ -34,7 +39,13 @@ export const CmmsEnv = z
     [ENV.cmmsUsername]: z.string().optional().default(''),
     [ENV.cmmsPassword]: z.string().optional().default(''),
   })
-  .refine((env) => env[ENV.cmmsSecretArn] !== '' || env[ENV.cmmsUsername] !== '' || env[ENV.cmmsBaseUrl].startsWith('file://'), {
-    message: `set ${ENV.cmmsSecretArn} (AWS) or ${ENV.cmmsUsername}/${ENV.cmmsPassword} (local)`,
-    path: [ENV.cmmsSecretArn],
-  });
+  .refine(
+    (env) =>
+      env[ENV.cmmsSecretArn] !== '' ||
+      env[ENV.cmmsUsername] !== '' ||
+      env[ENV.cmmsBaseUrl].startsWith('file://'),
+    {
+      message: `set ${ENV.cmmsSecretArn} (AWS) or ${ENV.cmmsUsername}/${ENV.cmmsPassword} (local)`,
+      path: [ENV.cmmsSecretArn],
+    },
+  );

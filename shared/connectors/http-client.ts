@@ -1,4 +1,11 @@
-import { AuthError, MedPatchError, NotFoundError, RateLimitedError, TransientError, ValidationError } from '../errors';
+import {
+  AuthError,
+  type MedPatchError,
+  NotFoundError,
+  RateLimitedError,
+  TransientError,
+  ValidationError,
+} from '../errors';
 
 export interface HttpRequest {
   method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
@@ -20,7 +27,12 @@ export interface RetryPolicy {
   timeoutMs: number;
 }
 
-export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 6, baseDelayMs: 200, maxDelayMs: 10_000, timeoutMs: 20_000 };
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  maxAttempts: 6,
+  baseDelayMs: 200,
+  maxDelayMs: 10_000,
+  timeoutMs: 20_000,
+};
 
 /**
  * Maps an HTTP outcome to the error vocabulary: 401/403 are configuration problems (never retried in a loop),
@@ -31,13 +43,18 @@ export function classifyResponse(response: HttpResponse, what: string): MedPatch
   if (status < 400) return null;
   const detail = errorDetail(response.body);
   if (status === 401 || status === 403) {
-    return new AuthError(`${what}: ${status} ${detail} (check the CMMS user, password or OAuth client and its roles)`, {
-      context: { status },
-    });
+    return new AuthError(
+      `${what}: ${status} ${detail} (check the CMMS user, password or OAuth client and its roles)`,
+      {
+        context: { status },
+      },
+    );
   }
   if (status === 404) return new NotFoundError(`${what}: 404 ${detail}`, { context: { status } });
   if (status === 429) {
-    return new RateLimitedError(`${what}: 429 ${detail}`, retryAfterMs(response.headers), { context: { status } });
+    return new RateLimitedError(`${what}: 429 ${detail}`, retryAfterMs(response.headers), {
+      context: { status },
+    });
   }
   if (status >= 500) return new TransientError(`${what}: ${status} ${detail}`, { context: { status } });
   return new ValidationError(`${what}: ${status} ${detail}`, [], { context: { status } });
@@ -79,9 +96,12 @@ export async function sendOnce(request: HttpRequest, timeoutMs: number): Promise
     });
     return { status: res.status, headers: res.headers, body: await res.text() };
   } catch (error) {
-    throw new TransientError(`${request.method} ${new URL(request.url).pathname}: ${describeNetworkError(error)}`, {
-      cause: error,
-    });
+    throw new TransientError(
+      `${request.method} ${new URL(request.url).pathname}: ${describeNetworkError(error)}`,
+      {
+        cause: error,
+      },
+    );
   }
 }
 
@@ -95,7 +115,11 @@ function describeNetworkError(error: unknown): string {
 }
 
 /** Capped exponential backoff with full jitter. */
-export function backoffDelayMs(attempt: number, policy: RetryPolicy, random: () => number = Math.random): number {
+export function backoffDelayMs(
+  attempt: number,
+  policy: RetryPolicy,
+  random: () => number = Math.random,
+): number {
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);
   return Math.floor(random() * ceiling);
 }

@@ -17,7 +17,9 @@ const REGISTRY: Record<string, ConnectorFactory> = {
 export function createConnector(kind: string, settings: unknown): CmmsConnector {
   const factory = REGISTRY[kind];
   if (!factory) {
-    throw new ValidationError(`Unknown CMMS kind "${kind}"; known kinds: ${Object.keys(REGISTRY).join(', ')}`);
+    throw new ValidationError(
+      `Unknown CMMS kind "${kind}"; known kinds: ${Object.keys(REGISTRY).join(', ')}`,
+    );
   }
   return factory(settings);
 }

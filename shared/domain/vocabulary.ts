@@ -48,7 +48,14 @@ export type RemediationState = z.infer<typeof RemediationState>;
 export const ClinicalCriticality = z.enum(['life_sustaining', 'high', 'medium', 'low', '']);
 export type ClinicalCriticality = z.infer<typeof ClinicalCriticality>;
 
-export const NetworkZone = z.enum(['isolated', 'segmented', 'clinical_lan', 'enterprise', 'internet_facing', '']);
+export const NetworkZone = z.enum([
+  'isolated',
+  'segmented',
+  'clinical_lan',
+  'enterprise',
+  'internet_facing',
+  '',
+]);
 export type NetworkZone = z.infer<typeof NetworkZone>;
 
 export const DeviceStatus = z.enum(['in_service', 'in_storage', 'out_of_service', 'retired', 'missing']);

@@ -1,7 +1,7 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
-import { ENV } from '../config/env-names';
 import type { CmmsEnv } from '../config/env';
+import { ENV } from '../config/env-names';
 import { type CmmsConnector, createConnector } from '../connectors/registry';
 import { ConfigurationError } from '../errors';
 
@@ -32,7 +32,8 @@ export function lazyCmmsConnector(
             `CMMS secret ${secretArn} must hold {"username","password"} or {"clientId","clientSecret"}`,
           );
         }
-        auth = 'username' in parsed.data ? { kind: 'basic', ...parsed.data } : { kind: 'oauth', ...parsed.data };
+        auth =
+          'username' in parsed.data ? { kind: 'basic', ...parsed.data } : { kind: 'oauth', ...parsed.data };
       } else {
         auth = { kind: 'basic', username: env[ENV.cmmsUsername], password: env[ENV.cmmsPassword] };
       }

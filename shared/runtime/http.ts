@@ -13,6 +13,7 @@ export function httpError(error: unknown, logger: Logger): APIGatewayProxyStruct
   if (error instanceof NotFoundError) return json(404, { error: error.message });
   if (error instanceof RateLimitedError) return json(503, { error: 'Busy, try again later' });
   logger.error('Unhandled error', { error: error instanceof Error ? error : String(error) });
-  if (error instanceof MedPatchError && error.retryable) return json(503, { error: 'Temporarily unavailable' });
+  if (error instanceof MedPatchError && error.retryable)
+    return json(503, { error: 'Temporarily unavailable' });
   return json(500, { error: 'Internal error' });
 }

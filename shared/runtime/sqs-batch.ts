@@ -1,4 +1,9 @@
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import {
+  BatchProcessor,
+  EventType,
+  processPartialResponse,
+  SqsFifoPartialProcessorAsync,
+} from '@aws-lambda-powertools/batch';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { z } from 'zod';
@@ -8,12 +13,15 @@ import { isRetryable, ValidationError } from '../errors';
  * Wraps a use-case as an SQS consumer with partial batch responses. The body is parsed with the message schema;
  * retryable failures are reported as batch item failures (SQS redelivers, then the DLQ keeps them); permanent
  * failures are logged with their reason and the message is not retried, because it can never succeed.
+ * On a FIFO queue records are processed in order, and a failure fails the rest of its message group only.
  */
 export function sqsConsumer<S extends z.ZodType>(
   schema: S,
   logger: Logger,
   handleMessage: (message: z.infer<S>, record: SQSRecord) => Promise<void>,
+  options: { fifo?: boolean } = {},
 ): (event: SQSEvent, context: Context) => Promise<SQSBatchResponse> {
+  const fifoProcessor = options.fifo ? new SqsFifoPartialProcessorAsync() : null;
   const processor = new BatchProcessor(EventType.SQS);
   const recordHandler = async (record: SQSRecord): Promise<void> => {
     try {
@@ -27,7 +35,10 @@ export function sqsConsumer<S extends z.ZodType>(
       });
     }
   };
-  return (event, context) => processPartialResponse(event, recordHandler, processor, { context });
+  return (event, context) =>
+    fifoProcessor
+      ? processPartialResponse(event, recordHandler, fifoProcessor, { context, skipGroupOnError: true })
+      : processPartialResponse(event, recordHandler, processor, { context });
 }
 
 function parseBody<S extends z.ZodType>(schema: S, record: SQSRecord): z.infer<S> {

@@ -52,7 +52,9 @@ export class DynamoAdvisoryRepository implements AdvisoryRepository {
               // Two ingests racing on the same document: only one replaces the version it read.
               ConditionExpression:
                 previousVersion === undefined ? 'attribute_not_exists(pk)' : 'trackingVersion = :prev',
-              ...(previousVersion === undefined ? {} : { ExpressionAttributeValues: { ':prev': previousVersion } }),
+              ...(previousVersion === undefined
+                ? {}
+                : { ExpressionAttributeValues: { ':prev': previousVersion } }),
             },
           },
           ...manufacturerKeys.map((key) => ({
@@ -62,7 +64,10 @@ export class DynamoAdvisoryRepository implements AdvisoryRepository {
             },
           })),
           ...staleKeys.map((key) => ({
-            Delete: { TableName: this.table.tableName, Key: keys.advisoryManufacturerIndex(key, advisory.advisoryId) },
+            Delete: {
+              TableName: this.table.tableName,
+              Key: keys.advisoryManufacturerIndex(key, advisory.advisoryId),
+            },
           })),
           {
             Put: {

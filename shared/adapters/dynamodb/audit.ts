@@ -19,7 +19,9 @@ export function auditItem(event: AuditEventInput): Record<string, unknown> {
   const eventId = randomUUID();
   return {
     ...keys.audit(event.entity, event.at, eventId),
-    ...(event.alsoIndexedUnder ? { gsi1pk: `AUDIT#${event.alsoIndexedUnder}`, gsi1sk: `${event.at}#${eventId}` } : {}),
+    ...(event.alsoIndexedUnder
+      ? { gsi1pk: `AUDIT#${event.alsoIndexedUnder}`, gsi1sk: `${event.at}#${eventId}` }
+      : {}),
     type: 'AUDIT',
     eventId,
     entity: event.entity,

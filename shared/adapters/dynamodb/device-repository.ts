@@ -15,7 +15,10 @@ export class DynamoDeviceRepository implements DeviceRepository {
     private readonly now: () => string = () => new Date().toISOString(),
   ) {}
 
-  async saveChanged(devices: readonly Device[], actor: Actor): Promise<{ changed: Device[]; unchanged: number }> {
+  async saveChanged(
+    devices: readonly Device[],
+    actor: Actor,
+  ): Promise<{ changed: Device[]; unchanged: number }> {
     const stored = await this.table.getMany(
       devices.map((d) => keys.device(d.deviceId)),
       ['contentHash', 'device'],

@@ -13,7 +13,10 @@ export const keys = {
     pk: `MFRIDX#${manufacturerKey}`,
     sk: `ADVISORY#${advisoryId}`,
   }),
-  finding: (deviceId: string, advisoryId: string) => ({ pk: `DEVICE#${deviceId}`, sk: `FINDING#${advisoryId}` }),
+  finding: (deviceId: string, advisoryId: string) => ({
+    pk: `DEVICE#${deviceId}`,
+    sk: `FINDING#${advisoryId}`,
+  }),
   findingByAdvisory: (advisoryId: string, deviceId: string) => ({
     gsi1pk: `ADVISORY#${advisoryId}`,
     gsi1sk: `FINDING#${deviceId}`,

@@ -15,7 +15,9 @@ export class DynamoWorkOrderRepository implements WorkOrderRepository {
     const res = await this.table.doc.send(
       new GetCommand({ TableName: this.table.tableName, Key: keys.workOrder(correlationId) }),
     );
-    return res.Item ? WorkOrder.parse({ ...(res.Item.workOrder as Record<string, unknown>), cmmsRef: res.Item.cmmsRef }) : null;
+    return res.Item
+      ? WorkOrder.parse({ ...(res.Item.workOrder as Record<string, unknown>), cmmsRef: res.Item.cmmsRef })
+      : null;
   }
 
   async savePlanned(workOrder: WorkOrder, actor: Actor): Promise<boolean> {
@@ -98,6 +100,8 @@ export class DynamoWorkOrderRepository implements WorkOrderRepository {
       KeyConditionExpression: 'gsi2pk = :pk',
       ExpressionAttributeValues: { ':pk': 'TYPE#WORKORDER' },
     });
-    return items.map((item) => WorkOrder.parse({ ...(item.workOrder as Record<string, unknown>), cmmsRef: item.cmmsRef }));
+    return items.map((item) =>
+      WorkOrder.parse({ ...(item.workOrder as Record<string, unknown>), cmmsRef: item.cmmsRef }),
+    );
   }
 }

@@ -1,13 +1,21 @@
-import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
-import type { MatchQueue, PrioritizeQueue, WorkOrderQueue } from '../../application/ports';
+import {
+  SendMessageBatchCommand,
+  type SendMessageBatchRequestEntry,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import type { MatchMessage, PrioritizeMessage } from '../../application/messages';
+import type { MatchQueue, PrioritizeQueue, WorkOrderQueue } from '../../application/ports';
 import type { WorkOrder } from '../../domain/work-order';
 import { TransientError } from '../../errors';
 
 const SQS_BATCH_LIMIT = 10;
 
 /** Sends entries in batches of ten; any entry SQS refused fails the call so the caller's record is retried. */
-async function sendAll(client: SQSClient, queueUrl: string, entries: SendMessageBatchRequestEntry[]): Promise<void> {
+async function sendAll(
+  client: SQSClient,
+  queueUrl: string,
+  entries: SendMessageBatchRequestEntry[],
+): Promise<void> {
   for (let i = 0; i < entries.length; i += SQS_BATCH_LIMIT) {
     const batch = entries.slice(i, i + SQS_BATCH_LIMIT);
     const res = await client.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: batch }));

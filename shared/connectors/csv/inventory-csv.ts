@@ -1,6 +1,6 @@
+import type { DevicePage, DeviceSource } from '../../application/ports';
 import { Device } from '../../domain/device';
 import { readCsvRecords } from '../../domain/validation';
-import type { DevicePage, DeviceSource } from '../../application/ports';
 
 /** The canonical inventory header (DESIGN.md §5). Extra columns are allowed and ignored. */
 export const INVENTORY_COLUMNS = [
@@ -59,7 +59,8 @@ export function parseInventoryCsv(
   const { rows, errors: csvErrors } = readCsvRecords(text);
   const errors: InventoryRowError[] = csvErrors.map((e) => ({ line: e.line, message: e.message }));
   const [header, ...body] = rows;
-  if (!header) return { devices: [], errors: [{ line: 1, message: 'the file is empty; expected a header row' }] };
+  if (!header)
+    return { devices: [], errors: [{ line: 1, message: 'the file is empty; expected a header row' }] };
   const canonical = header.cells.map((name) => {
     const trimmed = name.trim();
     return (options.columnMap?.[trimmed] ?? trimmed).toLowerCase();
@@ -87,13 +88,22 @@ export function parseInventoryCsv(
     const assetTag = cell('asset_tag');
     const firstLine = seenTags.get(assetTag);
     if (firstLine !== undefined) {
-      errors.push({ line: row.line, column: 'asset_tag', message: `duplicate asset_tag ${assetTag} (first on line ${firstLine})` });
+      errors.push({
+        line: row.line,
+        column: 'asset_tag',
+        message: `duplicate asset_tag ${assetTag} (first on line ${firstLine})`,
+      });
       continue;
     }
-    const input: Record<string, unknown> = { deviceId: `${source}:${assetTag}`, source, sourceRecordId: assetTag };
+    const input: Record<string, unknown> = {
+      deviceId: `${source}:${assetTag}`,
+      source,
+      sourceRecordId: assetTag,
+    };
     for (const column of INVENTORY_COLUMNS) {
       const value = cell(column);
-      const lowerCased = column === 'clinical_criticality' || column === 'network_zone' || column === 'status';
+      const lowerCased =
+        column === 'clinical_criticality' || column === 'network_zone' || column === 'status';
       if (value !== '' || !lowerCased) input[FIELD_OF[column]] = lowerCased ? value.toLowerCase() : value;
     }
     const parsed = Device.safeParse(input);
@@ -120,7 +130,11 @@ export class CsvInventorySource implements DeviceSource {
 
   constructor(
     private readonly text: string,
-    private readonly options: { sourceName?: string; columnMap?: Readonly<Record<string, string>>; pageSize?: number } = {},
+    private readonly options: {
+      sourceName?: string;
+      columnMap?: Readonly<Record<string, string>>;
+      pageSize?: number;
+    } = {},
   ) {
     this.sourceName = options.sourceName ?? 'csv';
   }

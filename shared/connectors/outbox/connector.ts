@@ -31,8 +31,10 @@ export class OutboxConnector implements DeviceSource, WorkOrderSink {
     this.file = join(parsed.data.directory, 'work-order-outbox.json');
   }
 
-  // biome-ignore lint/correctness/useYield: an outbox holds no devices
-  async *readDevices(): AsyncIterable<DevicePage> {}
+  /** An outbox holds no devices: inventories come from CSV. */
+  async *readDevices(): AsyncIterable<DevicePage> {
+    yield* [];
+  }
 
   async upsertWorkOrder(workOrder: WorkOrder): Promise<{ cmmsRef: string; created: boolean }> {
     const entries = this.read();

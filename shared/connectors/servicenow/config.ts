@@ -1,7 +1,10 @@
 import { z } from 'zod';
 
 const isLoopback = (hostname: string) =>
-  hostname === 'localhost' || hostname === '[::1]' || hostname === '::1' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
+  hostname === 'localhost' ||
+  hostname === '[::1]' ||
+  hostname === '::1' ||
+  /^127\.\d+\.\d+\.\d+$/.test(hostname);
 
 /** ServiceNow connector settings, version 1. Plain http is accepted only for loopback (the local simulator). */
 export const ServiceNowConfig = z.object({

@@ -13,6 +13,7 @@ import {
 import { ServiceNowConfig, type ServiceNowConfigInput } from './config';
 
 export type { ServiceNowConfigInput };
+
 import { mapServiceNowDevice, mapWorkOrderToRecord, type ServiceNowRecord } from './mapper';
 
 const DEVICE_FIELDS = [
@@ -55,7 +56,12 @@ export class ServiceNowConnector implements DeviceSource, WorkOrderSink {
       );
     }
     this.config = parsed.data;
-    this.retry = { maxAttempts: this.config.maxAttempts, baseDelayMs: 200, maxDelayMs: 10_000, timeoutMs: this.config.timeoutMs };
+    this.retry = {
+      maxAttempts: this.config.maxAttempts,
+      baseDelayMs: 200,
+      maxDelayMs: 10_000,
+      timeoutMs: this.config.timeoutMs,
+    };
   }
 
   async *readDevices(since: string | null): AsyncIterable<DevicePage> {
@@ -76,7 +82,10 @@ export class ServiceNowConnector implements DeviceSource, WorkOrderSink {
         sysparm_exclude_reference_link: 'true',
         sysparm_no_count: 'true',
       });
-      const res = await this.request({ method: 'GET', url: this.tableUrl(this.config.deviceTable, params) }, 'read devices');
+      const res = await this.request(
+        { method: 'GET', url: this.tableUrl(this.config.deviceTable, params) },
+        'read devices',
+      );
       const records = parseResult<ServiceNowRecord[]>(res, 'read devices');
       const page: DevicePage = { devices: [], rejected: [] };
       for (const record of records) {
@@ -113,7 +122,11 @@ export class ServiceNowConnector implements DeviceSource, WorkOrderSink {
       }
       try {
         const res = await sendOnce(
-          await this.withAuth({ method: 'POST', url: this.tableUrl(table), body: JSON.stringify({ ...fields, work_notes: note }) }),
+          await this.withAuth({
+            method: 'POST',
+            url: this.tableUrl(table),
+            body: JSON.stringify({ ...fields, work_notes: note }),
+          }),
           this.retry.timeoutMs,
         );
         const error = classifyResponse(res, `create ${table}`);
@@ -121,20 +134,29 @@ export class ServiceNowConnector implements DeviceSource, WorkOrderSink {
         const created = parseResult<ServiceNowRecord>(res, `create ${table}`);
         return { cmmsRef: fieldValue(created.number) || fieldValue(created.sys_id), created: true };
       } catch (error) {
-        if (!(error instanceof MedPatchError) || !error.retryable || attempt + 1 >= this.retry.maxAttempts) throw error;
-        await sleep(error instanceof RateLimitedError ? error.retryAfterMs : backoffDelayMs(attempt, this.retry));
+        if (!(error instanceof MedPatchError) || !error.retryable || attempt + 1 >= this.retry.maxAttempts)
+          throw error;
+        await sleep(
+          error instanceof RateLimitedError ? error.retryAfterMs : backoffDelayMs(attempt, this.retry),
+        );
       }
     }
   }
 
-  private async findByCorrelationId(table: string, correlationId: string): Promise<{ sysId: string; number: string } | null> {
+  private async findByCorrelationId(
+    table: string,
+    correlationId: string,
+  ): Promise<{ sysId: string; number: string } | null> {
     const params = new URLSearchParams({
       sysparm_query: `correlation_id=${correlationId}^ORDERBYsys_created_on`,
       sysparm_fields: 'sys_id,number,correlation_id',
       sysparm_limit: '1',
       sysparm_no_count: 'true',
     });
-    const res = await this.request({ method: 'GET', url: this.tableUrl(table, params) }, `find ${table} by correlation_id`);
+    const res = await this.request(
+      { method: 'GET', url: this.tableUrl(table, params) },
+      `find ${table} by correlation_id`,
+    );
     const [record] = parseResult<ServiceNowRecord[]>(res, `find ${table}`);
     return record ? { sysId: fieldValue(record.sys_id), number: fieldValue(record.number) } : null;
   }
@@ -159,8 +181,11 @@ export class ServiceNowConnector implements DeviceSource, WorkOrderSink {
         if (error) throw error;
         return res;
       } catch (error) {
-        if (!(error instanceof MedPatchError) || !error.retryable || attempt + 1 >= this.retry.maxAttempts) throw error;
-        await sleep(error instanceof RateLimitedError ? error.retryAfterMs : backoffDelayMs(attempt, this.retry));
+        if (!(error instanceof MedPatchError) || !error.retryable || attempt + 1 >= this.retry.maxAttempts)
+          throw error;
+        await sleep(
+          error instanceof RateLimitedError ? error.retryAfterMs : backoffDelayMs(attempt, this.retry),
+        );
       }
     }
   }
@@ -184,7 +209,13 @@ export class ServiceNowConnector implements DeviceSource, WorkOrderSink {
     if (this.bearer && this.bearer.expiresAtMs - 60_000 > Date.now()) return this.bearer.token;
     const form = new URLSearchParams(
       auth.username
-        ? { grant_type: 'password', client_id: auth.clientId, client_secret: auth.clientSecret, username: auth.username, password: auth.password ?? '' }
+        ? {
+            grant_type: 'password',
+            client_id: auth.clientId,
+            client_secret: auth.clientSecret,
+            username: auth.username,
+            password: auth.password ?? '',
+          }
         : { grant_type: 'client_credentials', client_id: auth.clientId, client_secret: auth.clientSecret },
     );
     const res = await sendOnce(
@@ -197,7 +228,9 @@ export class ServiceNowConnector implements DeviceSource, WorkOrderSink {
       this.retry.timeoutMs,
     );
     if (res.status !== 200) {
-      throw new AuthError(`ServiceNow OAuth token request failed with ${res.status}: check the OAuth client id, secret and grant`);
+      throw new AuthError(
+        `ServiceNow OAuth token request failed with ${res.status}: check the OAuth client id, secret and grant`,
+      );
     }
     const token = JSON.parse(res.body) as { access_token?: string; expires_in?: number };
     if (!token.access_token) throw new AuthError('ServiceNow OAuth response had no access_token');
@@ -216,6 +249,8 @@ function parseResult<T>(res: HttpResponse, what: string): T {
     if (parsed.result === undefined) throw new Error('no "result" in the response');
     return parsed.result;
   } catch (error) {
-    throw new TransientError(`${what}: unreadable ServiceNow response (${(error as Error).message})`, { cause: error });
+    throw new TransientError(`${what}: unreadable ServiceNow response (${(error as Error).message})`, {
+      cause: error,
+    });
   }
 }

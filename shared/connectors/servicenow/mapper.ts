@@ -6,7 +6,7 @@ import type { WorkOrder } from '../../domain/work-order';
 type FieldValue = string | { value?: string; display_value?: string; link?: string };
 export type ServiceNowRecord = Record<string, FieldValue | undefined>;
 
-const valueOf = (field: FieldValue | undefined): string =>
+const fieldText = (field: FieldValue | undefined): string =>
   typeof field === 'string' ? field : (field?.value ?? '');
 const displayOf = (field: FieldValue | undefined): string =>
   typeof field === 'string' ? field : (field?.display_value ?? field?.value ?? '');
@@ -27,36 +27,40 @@ const INSTALL_STATUS: Record<string, DeviceStatus> = {
 export type MappedDevice = { ok: true; device: Device } | { ok: false; recordId: string; message: string };
 
 export function mapServiceNowDevice(record: ServiceNowRecord): MappedDevice {
-  const sysId = valueOf(record.sys_id);
-  const assetTag = valueOf(record.asset_tag) || valueOf(record.name);
+  const sysId = fieldText(record.sys_id);
+  const assetTag = fieldText(record.asset_tag) || fieldText(record.name);
   const manufacturer = displayOf(record.manufacturer);
   const recordId = sysId || assetTag || '(no sys_id)';
   if (!sysId) return { ok: false, recordId, message: 'sys_id is missing' };
   if (!assetTag) return { ok: false, recordId, message: 'asset_tag and name are both empty' };
   if (!manufacturer) return { ok: false, recordId, message: 'manufacturer is empty' };
-  const criticality = ClinicalCriticality.safeParse(valueOf(record.u_clinical_criticality).toLowerCase());
-  const zone = NetworkZone.safeParse(valueOf(record.u_network_zone).toLowerCase());
+  const criticality = ClinicalCriticality.safeParse(fieldText(record.u_clinical_criticality).toLowerCase());
+  const zone = NetworkZone.safeParse(fieldText(record.u_network_zone).toLowerCase());
   const parsed = Device.safeParse({
     deviceId: `servicenow:${sysId}`,
     source: 'servicenow',
     sourceRecordId: sysId,
     assetTag,
-    serialNumber: valueOf(record.serial_number),
+    serialNumber: fieldText(record.serial_number),
     manufacturer,
     model: displayOf(record.model_id),
-    modelNumber: valueOf(record.model_number),
-    softwareVersion: valueOf(record.u_software_version) || valueOf(record.firmware_version),
-    deviceType: valueOf(record.u_device_type) || valueOf(record.sys_class_name),
+    modelNumber: fieldText(record.model_number),
+    softwareVersion: fieldText(record.u_software_version) || fieldText(record.firmware_version),
+    deviceType: fieldText(record.u_device_type) || fieldText(record.sys_class_name),
     department: displayOf(record.department),
     location: displayOf(record.location),
     clinicalCriticality: criticality.success ? criticality.data : '',
     networkZone: zone.success ? zone.data : '',
-    status: INSTALL_STATUS[valueOf(record.install_status)] ?? 'in_service',
+    status: INSTALL_STATUS[fieldText(record.install_status)] ?? 'in_service',
     isMedicalDevice: true,
-    sourceUpdatedAt: valueOf(record.sys_updated_on),
+    sourceUpdatedAt: fieldText(record.sys_updated_on),
   });
   if (!parsed.success) {
-    return { ok: false, recordId, message: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') };
+    return {
+      ok: false,
+      recordId,
+      message: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+    };
   }
   return { ok: true, device: parsed.data };
 }
@@ -65,7 +69,9 @@ const PRIORITY_LABEL: Record<number, string> = { 1: 'Critical', 2: 'High', 3: 'M
 
 /** Work order → change_request / wm_order / incident fields. The correlation id is the upsert key. */
 export function mapWorkOrderToRecord(workOrder: WorkOrder): Record<string, string> {
-  const serviceNowCi = workOrder.deviceIds.find((id) => id.startsWith('servicenow:'))?.slice('servicenow:'.length);
+  const serviceNowCi = workOrder.deviceIds
+    .find((id) => id.startsWith('servicenow:'))
+    ?.slice('servicenow:'.length);
   return {
     correlation_id: workOrder.correlationId,
     correlation_display: 'MedPatch',
@@ -79,8 +85,10 @@ export function mapWorkOrderToRecord(workOrder: WorkOrder): Record<string, strin
     ...(serviceNowCi ? { cmdb_ci: serviceNowCi } : {}),
     ...(workOrder.kind === 'APPLY_PATCH'
       ? {
-          backout_plan: 'Roll back to the previous manufacturer-validated software version per the manufacturer\'s instructions.',
-          test_plan: 'Verify device function per the manufacturer\'s post-update checks before returning to clinical use.',
+          backout_plan:
+            "Roll back to the previous manufacturer-validated software version per the manufacturer's instructions.",
+          test_plan:
+            "Verify device function per the manufacturer's post-update checks before returning to clinical use.",
         }
       : {}),
     u_medpatch_priority_label: PRIORITY_LABEL[workOrder.priority] ?? '',
