@@ -1,0 +1,105 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { type PipelineInput, runPipeline } from '../../local/pipeline';
+import { type CliCommand, printSummary, progressLine, UsageError, withLocalStack } from '../support';
+
+const HELP = `medpatch run — runs the pipeline once on the embedded local stack.
+
+Devices (one of):
+  --inventory FILE      canonical inventory CSV (DESIGN.md §5)
+  --cmms servicenow     a ServiceNow instance: SERVICENOW_INSTANCE_URL, SERVICENOW_USERNAME, SERVICENOW_PASSWORD
+                        (or --instance-url/--username/--password); work orders are upserted there.
+                        Plain http is accepted only for loopback addresses.
+Options:
+  --advisories PATH     CSAF JSON file or folder; repeatable (required)
+  --kev FILE            CISA KEV catalog JSON
+  --validations FILE    manufacturer validation records, CSV or JSON (DESIGN.md §5)
+  --out DIR             output folder (default: out)
+  --json                print the summary as JSON
+  -h, --help            this help`;
+
+async function run(args: readonly string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: [...args],
+    options: {
+      inventory: { type: 'string' },
+      cmms: { type: 'string' },
+      'instance-url': { type: 'string' },
+      username: { type: 'string' },
+      password: { type: 'string' },
+      advisories: { type: 'string', multiple: true },
+      kev: { type: 'string' },
+      validations: { type: 'string' },
+      out: { type: 'string', default: 'out' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  if (!values.advisories || values.advisories.length === 0)
+    throw new UsageError('--advisories PATH is required');
+  if (Boolean(values.inventory) === Boolean(values.cmms)) {
+    throw new UsageError('give exactly one of --inventory FILE.csv or --cmms servicenow');
+  }
+  const pipeline: Omit<PipelineInput, 'devices'> = {
+    advisoryPaths: values.advisories,
+    ...(values.kev ? { kevFile: values.kev } : {}),
+    ...(values.validations ? { validationsFile: values.validations } : {}),
+    outDir: values.out,
+    log: progressLine(),
+  };
+  if (values.inventory) {
+    const csvText = readFileSync(values.inventory, 'utf8');
+    const outbox = resolve(values.out, 'cmms-outbox');
+    return withLocalStack(
+      {
+        servicenow: false,
+        cmms: { kind: 'outbox', baseUrl: `file://${outbox}`, username: '', password: '' },
+      },
+      async (stack, runner) => {
+        const result = await runPipeline(stack, runner, {
+          ...pipeline,
+          devices: { kind: 'inventory', csvText },
+        });
+        for (const rejected of result.rejectedDevices)
+          console.error(`  rejected ${rejected.recordId}: ${rejected.message}`);
+        printSummary(
+          result,
+          values.out,
+          values.json,
+          `work orders written to ${outbox}/work-order-outbox.json`,
+        );
+        return 0;
+      },
+    );
+  }
+  if (values.cmms !== 'servicenow')
+    throw new UsageError(`unsupported --cmms "${values.cmms}"; supported: servicenow`);
+  const baseUrl = values['instance-url'] ?? process.env.SERVICENOW_INSTANCE_URL;
+  const username = values.username ?? process.env.SERVICENOW_USERNAME;
+  const password = values.password ?? process.env.SERVICENOW_PASSWORD ?? '';
+  if (!baseUrl || !username) {
+    throw new UsageError(
+      'ServiceNow needs SERVICENOW_INSTANCE_URL and SERVICENOW_USERNAME (or --instance-url/--username)',
+    );
+  }
+  return withLocalStack(
+    { servicenow: false, cmms: { kind: 'servicenow', baseUrl, username, password } },
+    async (stack, runner) => {
+      const result = await runPipeline(stack, runner, { ...pipeline, devices: { kind: 'servicenow' } });
+      printSummary(result, values.out, values.json, `work orders upserted into ${baseUrl}`);
+      return 0;
+    },
+  );
+}
+
+export const command: CliCommand = {
+  summary: 'run the pipeline once (inventory CSV or ServiceNow) on the embedded local stack',
+  help: HELP,
+  run,
+};
