@@ -46,6 +46,8 @@ export interface LocalStack {
   readonly alertCaptureQueueUrl: string;
   readonly servicenow: ServiceNowSimulator | null;
   readonly fauxqs: FauxqsServer;
+  /** Process id of the DynamoDB Local java process (read-only; tests check that stop() ends it). */
+  readonly dynamoDbPid: number;
   functionEnvironment(key: FunctionKey): Record<string, string>;
   /** Drops and recreates the tables: a fresh store, as a new deployment would have (tests use it). */
   resetStore(): Promise<void>;
@@ -148,6 +150,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       alertCaptureQueueUrl: capture.queueUrl,
       servicenow,
       fauxqs,
+      dynamoDbPid: dynamo.pid,
       functionEnvironment,
       resetStore,
       stop: () => {
