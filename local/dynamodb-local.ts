@@ -6,6 +6,8 @@ import { freePort } from './ports';
 
 export interface DynamoDbLocal {
   endpoint: string;
+  /** Process id of the DynamoDB Local java process (tests check it is gone after stop). */
+  readonly pid: number;
   stop(): Promise<void>;
 }
 
@@ -27,7 +29,15 @@ export async function startDynamoDbLocal(): Promise<DynamoDbLocal> {
   installExitHook();
   const port = await freePort();
   const child = spawn({ port, stdio: 'pipe' });
+  const pid = child.pid;
+  if (pid === undefined) {
+    throw new Error(
+      `DynamoDB Local could not be started: ${await new Promise((r) => child.once('error', r))}`,
+    );
+  }
   running.add(child);
+  // Lets a parent process (the CLI no-orphan test) find this child after the CLI has exited.
+  if (process.env.MEDPATCH_DEBUG_PIDS === '1') console.error(`medpatch: DynamoDB Local pid ${pid}`);
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => {
     output += chunk.toString();
@@ -57,7 +67,7 @@ export async function startDynamoDbLocal(): Promise<DynamoDbLocal> {
       if (child.exitCode !== null) throw new Error(`DynamoDB Local exited during start-up:\n${output}`);
       try {
         await client.send(new ListTablesCommand({}));
-        return { endpoint, stop };
+        return { endpoint, pid, stop };
       } catch {
         if (Date.now() > deadline)
           throw new Error(`DynamoDB Local did not answer on ${endpoint} within 30 s:\n${output}`);
