@@ -173,6 +173,20 @@ export const FUNCTIONS = {
       topicPublish: ['stakeholderAlerts'],
     },
   },
+  rescore: {
+    id: 'RescoreFunction',
+    entry: 'functions/rescore/handler.ts',
+    description: 'Nightly: queues every open finding for re-scoring (KEV, EPSS and validation changes)',
+    memoryMb: 512,
+    timeoutSeconds: 300,
+    reservedConcurrency: 1,
+    triggers: [{ kind: 'schedule', expression: 'cron(0 2 * * ? *)', description: 'nightly re-scoring' }],
+    environment: {
+      [ENV.tableName]: { table: 'main' },
+      [ENV.prioritizeQueueUrl]: { queueUrl: 'prioritize' },
+    },
+    access: { tableRead: ['main'], queueSend: ['prioritize'] },
+  },
   dispatcher: {
     id: 'DispatcherFunction',
     entry: 'functions/dispatcher/handler.ts',
