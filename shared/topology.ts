@@ -56,6 +56,11 @@ export interface FunctionDeclaration {
   timeoutSeconds: number;
   /** Caps concurrency where it protects a downstream system (the CMMS) from bursts. */
   reservedConcurrency?: number;
+  /**
+   * Marks a feed (devices from the CMMS, advisories): the ops alarm fires when the function has not completed
+   * one successful invocation for this many hours (at most 168, CloudWatch's evaluation limit).
+   */
+  staleAfterHours?: number;
   triggers: readonly FunctionTrigger[];
   environment: Readonly<Record<string, EnvSource>>;
   /** Least-privilege grants; the CDK stack turns each into a narrowly scoped policy. */
@@ -104,6 +109,10 @@ export const QUEUES = {
 
 export const TOPICS = {
   stakeholderAlerts: { id: 'StakeholderAlertsTopic', purpose: 'email / SMS alerts to clinical stakeholders' },
+  opsAlerts: {
+    id: 'OpsAlertsTopic',
+    purpose: 'operational alarms (dead letters, error rates, stale feeds) for on-call',
+  },
 } as const satisfies Record<string, TopicDeclaration>;
 
 const cmmsEnvironment = {
@@ -120,6 +129,7 @@ export const FUNCTIONS = {
     memoryMb: 512,
     timeoutSeconds: 300,
     reservedConcurrency: 1,
+    staleAfterHours: 3,
     triggers: [{ kind: 'schedule', expression: 'rate(1 hour)', description: 'incremental device sync' }],
     environment: {
       [ENV.tableName]: { table: 'main' },
@@ -134,6 +144,7 @@ export const FUNCTIONS = {
     description: 'Accepts CSAF advisories, stores new versions and queues them for matching',
     memoryMb: 1024,
     timeoutSeconds: 60,
+    staleAfterHours: 48,
     triggers: [{ kind: 'http', method: 'POST', path: '/v1/advisories' }],
     environment: {
       [ENV.tableName]: { table: 'main' },
