@@ -1,6 +1,8 @@
 import type { Advisory } from '../domain/advisory';
 import type { Device } from '../domain/device';
 import type { Finding } from '../domain/finding';
+import type { Mds2Profile } from '../domain/mds2';
+import type { HospitalPolicy } from '../domain/policy';
 import type { ValidationRecord } from '../domain/validation';
 import type { WorkOrder } from '../domain/work-order';
 import type { MatchMessage, PrioritizeMessage } from './messages';
@@ -104,4 +106,65 @@ export interface DeviceSource {
 /** Where work orders go. Upserts are keyed by correlation id, so a replay never creates a second record. */
 export interface WorkOrderSink {
   upsertWorkOrder(workOrder: WorkOrder): Promise<{ cmmsRef: string; created: boolean }>;
+}
+
+// --- Validation lifecycle, hospital policy, audit trail, MDS2 profiles (issue 5) -------------------------------
+
+/** A validation record as stored, with the version its next change must be conditioned on. */
+export interface StoredValidation {
+  record: ValidationRecord;
+  version: number;
+}
+
+/** A superseded version of a validation record. */
+export interface ValidationHistoryEntry {
+  version: number;
+  record: ValidationRecord;
+  supersededAt: string;
+}
+
+/** Versioned validation records: every change keeps the previous version and writes an audit event, atomically. */
+export interface ValidationStore extends ValidationRepository {
+  get(manufacturerKey: string, recordId: string): Promise<StoredValidation | null>;
+  /**
+   * Writes `record` as version `expectedVersion + 1` (1 when `expectedVersion` is null = must not exist yet), moves
+   * the replaced version into history and appends the audit event, in one transaction conditioned on the version
+   * read. Throws TransientError when another writer changed the record in between.
+   */
+  put(record: ValidationRecord, expectedVersion: number | null, actor: Actor): Promise<number>;
+  history(manufacturerKey: string, recordId: string): Promise<ValidationHistoryEntry[]>;
+}
+
+/** The active hospital patch policy. */
+export interface PolicyRepository {
+  getActive(): Promise<{ policy: HospitalPolicy; storedAt: string } | null>;
+  /** Stores `policy` as the active one with its audit event; false when the same content is already active. */
+  saveActive(policy: HospitalPolicy, actor: Actor): Promise<boolean>;
+}
+
+/** One append-only audit event as stored. */
+export interface AuditEvent {
+  eventId: string;
+  entity: string;
+  action: string;
+  actor: string;
+  reason: string;
+  at: string;
+  /** JSON text of the state before / after the change (null for creation / deletion). */
+  before: string | null;
+  after: string | null;
+}
+
+export interface AuditRepository {
+  /** Events of one entity (`DEVICE#<id>`, `WORKORDER#<id>`, `VALIDATION#<id>`, `POLICY#ACTIVE`), oldest first. */
+  listByEntity(entity: string): Promise<AuditEvent[]>;
+  /** Events indexed under an advisory (finding and work-order changes), oldest first. */
+  listByAdvisory(advisoryId: string): Promise<AuditEvent[]>;
+}
+
+/** MDS2 profiles per manufacturer × model. */
+export interface Mds2ProfileRepository {
+  save(profile: Mds2Profile, actor: Actor): Promise<boolean>;
+  get(manufacturerKey: string, model: string): Promise<Mds2Profile | null>;
+  listAll(): Promise<Mds2Profile[]>;
 }
