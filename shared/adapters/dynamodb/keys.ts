@@ -25,13 +25,25 @@ export const keys = {
     pk: `VALIDATION#${manufacturerKey}`,
     sk: `RECORD#${recordId}`,
   }),
+  /** A superseded version of a validation record (not matched by the RECORD# prefix). */
+  validationHistory: (manufacturerKey: string, recordId: string, version: number) => ({
+    pk: `VALIDATION#${manufacturerKey}`,
+    sk: `HISTORY#${recordId}#${String(version).padStart(6, '0')}`,
+  }),
+  /** The active hospital patch policy. */
+  policy: () => ({ pk: 'POLICY#ACTIVE', sk: '#POLICY' }),
+  /** MDS2 profile of a manufacturer's model (modelKey = productKey(model)). */
+  mds2Profile: (manufacturerKey: string, modelKey: string) => ({
+    pk: `MDS2#${manufacturerKey}`,
+    sk: `MODEL#${modelKey}`,
+  }),
   kev: (cve: string) => ({ pk: `CVE#${cve}`, sk: '#KEV' }),
   workOrder: (correlationId: string) => ({ pk: `WORKORDER#${correlationId}`, sk: '#WORKORDER' }),
   watermark: (source: string) => ({ pk: `SYNC#${source}`, sk: '#WATERMARK' }),
   alertSent: (eventId: string) => ({ pk: `ALERT#${eventId}`, sk: '#SENT' }),
   audit: (entity: string, at: string, eventId: string) => ({ pk: `AUDIT#${entity}`, sk: `${at}#${eventId}` }),
   /** gsi2: list every item of one type (findings, work orders, devices) for reports and nightly re-scoring. */
-  byType: (type: 'DEVICE' | 'FINDING' | 'WORKORDER' | 'ADVISORY', id: string) => ({
+  byType: (type: 'DEVICE' | 'FINDING' | 'WORKORDER' | 'ADVISORY' | 'MDS2', id: string) => ({
     gsi2pk: `TYPE#${type}`,
     gsi2sk: id,
   }),
