@@ -40,7 +40,17 @@ export type EnvSource =
   | { topicArn: TopicKey }
   | { value: string }
   /** Per-deployment settings (CMMS URL, secret name, …): CDK takes them from the hospital's parameters. */
-  | { setting: 'cmmsKind' | 'cmmsBaseUrl' | 'cmmsSecretArn' | 'cmmsWorkOrderTable' };
+  | {
+      setting:
+        | 'cmmsKind'
+        | 'cmmsBaseUrl'
+        | 'cmmsSecretArn'
+        | 'cmmsWorkOrderTable'
+        /** Optional settings: the variable is left unset when the hospital does not give one. */
+        | 'cmmsDeviceTable'
+        | 'cmmsFieldMap'
+        | 'policy';
+    };
 
 export type FunctionTrigger =
   | { kind: 'sqs'; queue: QueueKey; batchSize: number }
@@ -119,6 +129,8 @@ const cmmsEnvironment = {
   [ENV.cmmsKind]: { setting: 'cmmsKind' },
   [ENV.cmmsBaseUrl]: { setting: 'cmmsBaseUrl' },
   [ENV.cmmsSecretArn]: { setting: 'cmmsSecretArn' },
+  [ENV.cmmsDeviceTable]: { setting: 'cmmsDeviceTable' },
+  [ENV.cmmsFieldMap]: { setting: 'cmmsFieldMap' },
 } as const satisfies Record<string, EnvSource>;
 
 export const FUNCTIONS = {

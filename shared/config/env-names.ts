@@ -12,4 +12,10 @@ export const ENV = {
   cmmsUsername: 'MEDPATCH_CMMS_USERNAME',
   cmmsPassword: 'MEDPATCH_CMMS_PASSWORD',
   cmmsWorkOrderTable: 'MEDPATCH_CMMS_WORK_ORDER_TABLE',
+  /** CMMS table devices are read from, when the hospital's differs from the connector default (deploy setting). */
+  cmmsDeviceTable: 'MEDPATCH_CMMS_DEVICE_TABLE',
+  /** JSON object: MedPatch device field → the hospital's CMMS field (deploy setting). */
+  cmmsFieldMap: 'MEDPATCH_CMMS_FIELD_MAP',
+  /** The hospital's patch policy as compact JSON (deploy setting `policyFile`). */
+  policy: 'MEDPATCH_POLICY',
 } as const;
