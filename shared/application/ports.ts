@@ -1,4 +1,5 @@
 import type { Advisory } from '../domain/advisory';
+import type { DigestEntry } from '../domain/alerts';
 import type { Device } from '../domain/device';
 import type { Finding } from '../domain/finding';
 import type { Mds2Profile } from '../domain/mds2';
@@ -81,12 +82,29 @@ export interface StakeholderAlert {
   eventId: string;
   subject: string;
   body: string;
-  attributes: { decision: string; action: string; department: string; deviceType: string; severity: string };
+  /** SMS text (≤ 160 characters): when present, also published as a separate message with `channel=sms`. */
+  sms?: string;
+  /** Routing attributes for subscription filter policies; more (eventKind, site, digestScope) may be set. */
+  attributes: {
+    decision: string;
+    action: string;
+    department: string;
+    deviceType: string;
+    severity: string;
+    [name: string]: string;
+  };
 }
 
 export interface AlertPublisher {
   /** Publishes once per eventId; a replay of the same event publishes nothing and returns false. */
   publishOnce(alert: StakeholderAlert): Promise<boolean>;
+}
+
+/** SCHEDULED / DEFER alert events wait here for the daily digest instead of one email each. */
+export interface AlertDigestStore {
+  /** Files the entry under its day once per event id; false when it was already filed. */
+  addToDigest(day: string, entry: DigestEntry): Promise<boolean>;
+  entriesOf(day: string): Promise<DigestEntry[]>;
 }
 
 /** A page of device records read from a CMMS. */
