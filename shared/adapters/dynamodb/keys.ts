@@ -41,6 +41,10 @@ export const keys = {
   workOrder: (correlationId: string) => ({ pk: `WORKORDER#${correlationId}`, sk: '#WORKORDER' }),
   watermark: (source: string) => ({ pk: `SYNC#${source}`, sk: '#WATERMARK' }),
   alertSent: (eventId: string) => ({ pk: `ALERT#${eventId}`, sk: '#SENT' }),
+  /** A SCHEDULED / DEFER alert event waiting for the daily digest of its day (TTL). */
+  digestEntry: (day: string, eventId: string) => ({ pk: `DIGEST#${day}`, sk: `EVENT#${eventId}` }),
+  /** A signed request already accepted (HMAC replay protection, TTL). */
+  requestNonce: (scope: string, nonce: string) => ({ pk: `NONCE#${scope}#${nonce}`, sk: '#SEEN' }),
   audit: (entity: string, at: string, eventId: string) => ({ pk: `AUDIT#${entity}`, sk: `${at}#${eventId}` }),
   /** gsi2: list every item of one type (findings, work orders, devices) for reports and nightly re-scoring. */
   byType: (type: 'DEVICE' | 'FINDING' | 'WORKORDER' | 'ADVISORY' | 'MDS2', id: string) => ({
