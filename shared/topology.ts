@@ -210,6 +210,20 @@ export const FUNCTIONS = {
     },
     access: { tableRead: ['main'], queueSend: ['prioritize'] },
   },
+  slaEscalation: {
+    id: 'SlaEscalationFunction',
+    entry: 'functions/sla-escalation/handler.ts',
+    description: 'Daily: alerts stakeholders about open work orders past their due date',
+    memoryMb: 512,
+    timeoutSeconds: 300,
+    reservedConcurrency: 1,
+    triggers: [{ kind: 'schedule', expression: 'cron(0 7 * * ? *)', description: 'daily SLA escalation' }],
+    environment: {
+      [ENV.tableName]: { table: 'main' },
+      [ENV.alertsTopicArn]: { topicArn: 'stakeholderAlerts' },
+    },
+    access: { tableRead: ['main'], tableWrite: ['main'], topicPublish: ['stakeholderAlerts'] },
+  },
   dispatcher: {
     id: 'DispatcherFunction',
     entry: 'functions/dispatcher/handler.ts',

@@ -178,6 +178,8 @@ export function planWorkOrder(input: PlanWorkOrderInput): WorkOrder | null {
     description,
     mitigation,
     validationEvidence,
+    department: device.department,
+    deviceType: device.deviceType,
   };
   return {
     correlationId: correlationIdFor(device.deviceId, advisory.advisoryId),

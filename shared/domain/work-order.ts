@@ -22,5 +22,10 @@ export const WorkOrder = z.object({
   /** A content hash: a replay with the same revision changes nothing in the CMMS. */
   revision: z.string(),
   cmmsRef: z.string().optional(),
+  /** Department and device type of the devices, for routing alerts (SLA escalation) and reports. */
+  department: z.string().optional(),
+  deviceType: z.string().optional(),
+  /** Set when the CMMS reports the work closed (status back-sync). */
+  closedAt: z.string().optional(),
 });
 export type WorkOrder = z.infer<typeof WorkOrder>;
