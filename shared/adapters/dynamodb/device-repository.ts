@@ -3,11 +3,21 @@ import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynam
 import type { Actor, DeviceRepository } from '../../application/ports';
 import { Device } from '../../domain/device';
 import { deviceManufacturerKey } from '../../domain/matching';
+import { TransientError } from '../../errors';
 import { AUDIT_CONDITION, auditItem, contentHash } from './audit';
 import { keys } from './keys';
 import type { Item, TableClient } from './table-client';
 
 const DEVICES_PER_TRANSACTION = 50; // two items each (device + audit event): DynamoDB's limit is 100
+/** Writes of one contested device before the sync gives up with a retryable error. */
+const CONFLICT_ATTEMPTS = 3;
+
+interface PendingWrite {
+  device: Device;
+  hash: string;
+  /** The stored item the write is conditioned on (undefined: the device must not exist yet). */
+  previous: Item | undefined;
+}
 
 export class DynamoDeviceRepository implements DeviceRepository {
   constructor(
@@ -19,40 +29,63 @@ export class DynamoDeviceRepository implements DeviceRepository {
     devices: readonly Device[],
     actor: Actor,
   ): Promise<{ changed: Device[]; unchanged: number }> {
+    // A device named twice is stored once, with its last content (a transaction cannot touch one item twice).
+    const unique = [...new Map(devices.map((d) => [d.deviceId, d])).values()];
     const stored = await this.table.getMany(
-      devices.map((d) => keys.device(d.deviceId)),
+      unique.map((d) => keys.device(d.deviceId)),
       ['contentHash', 'device'],
     );
     const storedByPk = new Map(stored.map((item) => [String(item.pk), item]));
-    const changed: { device: Device; hash: string; previous: Item | undefined }[] = [];
-    for (const device of devices) {
+    const candidates: PendingWrite[] = [];
+    for (const device of unique) {
       const hash = contentHash(device);
       const previous = storedByPk.get(keys.device(device.deviceId).pk);
-      if (previous?.contentHash !== hash) changed.push({ device, hash, previous });
+      if (previous?.contentHash !== hash) candidates.push({ device, hash, previous });
     }
-    for (let i = 0; i < changed.length; i += DEVICES_PER_TRANSACTION) {
-      const chunk = changed.slice(i, i + DEVICES_PER_TRANSACTION);
+    const written: Device[] = [];
+    for (let i = 0; i < candidates.length; i += DEVICES_PER_TRANSACTION) {
+      const chunk = candidates.slice(i, i + DEVICES_PER_TRANSACTION);
       try {
         await this.writeChunk(chunk, actor);
+        written.push(...chunk.map((c) => c.device));
       } catch (error) {
         if (!(error instanceof TransactionCanceledException)) throw error;
-        // A concurrent writer touched one device of the chunk: write one by one so the others still land.
+        // A concurrent writer touched a device of the chunk: write one by one so the others still land,
+        // and compare the contested one again with what that writer stored.
         for (const entry of chunk) {
-          try {
-            await this.writeChunk([entry], actor);
-          } catch (inner) {
-            if (!(inner instanceof TransactionCanceledException)) throw inner;
-          }
+          if (await this.writeOneWithRetry(entry, actor)) written.push(entry.device);
         }
       }
     }
-    return { changed: changed.map((c) => c.device), unchanged: devices.length - changed.length };
+    return { changed: written, unchanged: devices.length - written.length };
   }
 
-  private async writeChunk(
-    chunk: readonly { device: Device; hash: string; previous: Item | undefined }[],
-    actor: Actor,
-  ): Promise<void> {
+  /** Writes one device over whatever is stored now; false when the stored content already equals it. */
+  private async writeOneWithRetry(entry: PendingWrite, actor: Actor): Promise<boolean> {
+    let current = entry;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await this.writeChunk([current], actor);
+        return true;
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        if (attempt >= CONFLICT_ATTEMPTS) {
+          throw new TransientError(
+            `Device ${entry.device.deviceId} kept changing under concurrent writers; retry the sync`,
+            { cause: error },
+          );
+        }
+      }
+      const [previous] = await this.table.getMany(
+        [keys.device(entry.device.deviceId)],
+        ['contentHash', 'device'],
+      );
+      if (previous?.contentHash === current.hash) return false;
+      current = { ...current, previous };
+    }
+  }
+
+  private async writeChunk(chunk: readonly PendingWrite[], actor: Actor): Promise<void> {
     const at = this.now();
     await this.table.doc.send(
       new TransactWriteCommand({
