@@ -34,8 +34,9 @@ export class TableClient {
     return items;
   }
 
-  /** BatchGet in chunks of 100, retrying unprocessed keys. */
-  async getMany(keyList: readonly { pk: string; sk: string }[], projection?: string[]): Promise<Item[]> {
+  /** BatchGet in chunks of 100, retrying unprocessed keys. A key named twice is read once (BatchGet refuses dups). */
+  async getMany(keys: readonly { pk: string; sk: string }[], projection?: string[]): Promise<Item[]> {
+    const keyList = [...new Map(keys.map((k) => [`${k.pk}\u0000${k.sk}`, k])).values()];
     const out: Item[] = [];
     for (let i = 0; i < keyList.length; i += 100) {
       let pending: Record<string, unknown>[] = keyList.slice(i, i + 100).map((k) => ({ pk: k.pk, sk: k.sk }));
