@@ -1,18 +1,23 @@
-import type { DeviceSource, WorkOrderSink } from '../application/ports';
 import { ValidationError } from '../errors';
+import { CsvConnector } from './csv/connector';
+import { MaximoConnector } from './maximo/connector';
 import { OutboxConnector } from './outbox/connector';
+import type { CmmsConnector } from './port';
 import { ServiceNowConnector } from './servicenow/connector';
 
-/** A CMMS connector: a device source and a work-order sink behind one configuration. */
-export type CmmsConnector = DeviceSource & WorkOrderSink;
+export type { CmmsConnector, ConnectorCapabilities } from './port';
 
 type ConnectorFactory = (settings: unknown) => CmmsConnector;
 
 /** Connectors by CMMS kind. Adding a CMMS is one entry here plus a folder under shared/connectors/. */
 const REGISTRY: Record<string, ConnectorFactory> = {
   servicenow: (settings) => new ServiceNowConnector(settings),
+  maximo: (settings) => new MaximoConnector(settings),
+  csv: (settings) => new CsvConnector(settings),
   outbox: (settings) => new OutboxConnector(settings),
 };
+
+export const CONNECTOR_KINDS: readonly string[] = Object.keys(REGISTRY);
 
 export function createConnector(kind: string, settings: unknown): CmmsConnector {
   const factory = REGISTRY[kind];

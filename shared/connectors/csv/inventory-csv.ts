@@ -1,6 +1,61 @@
+import { z } from 'zod';
 import type { DevicePage, DeviceSource } from '../../application/ports';
 import { Device } from '../../domain/device';
 import { readCsvRecords } from '../../domain/validation';
+import { DeviceStatus } from '../../domain/vocabulary';
+import { ValidationError } from '../../errors';
+import { normalizeModel, normalizeVersion } from '../normalize';
+
+/**
+ * A column-map file, version 1: the hospital's headers → canonical columns, e.g.
+ * `{"version":1,"columns":{"Control #":"asset_tag","Mfr":"manufacturer","Serial #":"serial_number","Dept":"department"}}`.
+ * Optional `statuses` maps the export's status words to MedPatch statuses (`{"Active":"in_service"}`).
+ */
+export const ColumnMapFile = z.object({
+  version: z.literal(1),
+  columns: z.record(z.string().min(1), z.string()),
+  statuses: z.record(z.string(), DeviceStatus).default({}),
+});
+export type ColumnMapFile = z.infer<typeof ColumnMapFile>;
+
+/** Parses and checks a column-map file: every target must be a canonical column, and none may be mapped twice. */
+export function parseColumnMap(text: string, where = 'column map'): ColumnMapFile {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new ValidationError(`${where}: not JSON (${(error as Error).message})`);
+  }
+  const parsed = ColumnMapFile.safeParse(json);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+    throw new ValidationError(`${where}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues);
+  }
+  const issues: { path: string; message: string }[] = [];
+  const targets = new Map<string, string>();
+  for (const [from, to] of Object.entries(parsed.data.columns)) {
+    const canonical = to.trim().toLowerCase();
+    if (!(INVENTORY_COLUMNS as readonly string[]).includes(canonical)) {
+      issues.push({
+        path: `columns.${from}`,
+        message: `"${to}" is not an inventory column (${INVENTORY_COLUMNS.join(', ')})`,
+      });
+    } else if (targets.has(canonical)) {
+      issues.push({
+        path: `columns.${from}`,
+        message: `${canonical} is already mapped from "${targets.get(canonical)}"`,
+      });
+    } else targets.set(canonical, from);
+  }
+  if (issues.length > 0)
+    throw new ValidationError(`${where}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues);
+  return {
+    ...parsed.data,
+    columns: Object.fromEntries(
+      Object.entries(parsed.data.columns).map(([k, v]) => [k.trim(), v.trim().toLowerCase()]),
+    ),
+  };
+}
 
 /** The canonical inventory header (DESIGN.md §5). Extra columns are allowed and ignored. */
 export const INVENTORY_COLUMNS = [
@@ -16,6 +71,7 @@ export const INVENTORY_COLUMNS = [
   'clinical_criticality',
   'network_zone',
   'status',
+  'connected_to',
 ] as const;
 type InventoryColumn = (typeof INVENTORY_COLUMNS)[number];
 
@@ -34,6 +90,7 @@ const FIELD_OF: Record<InventoryColumn, keyof Device> = {
   clinical_criticality: 'clinicalCriticality',
   network_zone: 'networkZone',
   status: 'status',
+  connected_to: 'connectedTo',
 };
 
 export interface InventoryRowError {
@@ -53,7 +110,11 @@ export interface InventoryParseResult {
  */
 export function parseInventoryCsv(
   text: string,
-  options: { sourceName?: string; columnMap?: Readonly<Record<string, string>> } = {},
+  options: {
+    sourceName?: string;
+    columnMap?: Readonly<Record<string, string>>;
+    statuses?: Readonly<Record<string, DeviceStatus>>;
+  } = {},
 ): InventoryParseResult {
   const source = options.sourceName ?? 'csv';
   const { rows, errors: csvErrors } = readCsvRecords(text);
@@ -61,6 +122,9 @@ export function parseInventoryCsv(
   const [header, ...body] = rows;
   if (!header)
     return { devices: [], errors: [{ line: 1, message: 'the file is empty; expected a header row' }] };
+  const statuses = new Map(
+    Object.entries(options.statuses ?? {}).map(([k, v]) => [k.trim().toLowerCase(), v]),
+  );
   const canonical = header.cells.map((name) => {
     const trimmed = name.trim();
     return (options.columnMap?.[trimmed] ?? trimmed).toLowerCase();
@@ -101,10 +165,39 @@ export function parseInventoryCsv(
       sourceRecordId: assetTag,
     };
     for (const column of INVENTORY_COLUMNS) {
+      if (column === 'connected_to') continue;
       const value = cell(column);
       const lowerCased =
         column === 'clinical_criticality' || column === 'network_zone' || column === 'status';
-      if (value !== '' || !lowerCased) input[FIELD_OF[column]] = lowerCased ? value.toLowerCase() : value;
+      const normalized =
+        column === 'model' || column === 'model_number'
+          ? normalizeModel(value)
+          : column === 'software_version'
+            ? normalizeVersion(value)
+            : column === 'status'
+              ? (statuses.get(value.toLowerCase()) ?? value.toLowerCase().replace(/[\s-]+/g, '_'))
+              : lowerCased
+                ? value.toLowerCase()
+                : value;
+      if (value !== '' || !lowerCased) input[FIELD_OF[column]] = normalized;
+    }
+    const connected = cell('connected_to');
+    if (connected !== '') {
+      // Asset tags separated by ";" or "|": the other devices (or systems) this one talks to.
+      const tags = [
+        ...new Set(
+          connected
+            .split(/[;|]/)
+            .map((t) => t.trim())
+            .filter(Boolean),
+        ),
+      ].sort();
+      input.connectedTo = tags.map((tag) => ({
+        ref: `${source}:${tag}`,
+        name: tag,
+        type: 'Connects to',
+        direction: 'parent',
+      }));
     }
     const parsed = Device.safeParse(input);
     if (!parsed.success) {
@@ -133,6 +226,7 @@ export class CsvInventorySource implements DeviceSource {
     private readonly options: {
       sourceName?: string;
       columnMap?: Readonly<Record<string, string>>;
+      statuses?: Readonly<Record<string, DeviceStatus>>;
       pageSize?: number;
     } = {},
   ) {

@@ -1,9 +1,22 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { DevicePage, DeviceSource, WorkOrderSink } from '../../application/ports';
+import type { DevicePage } from '../../application/ports';
 import type { WorkOrder } from '../../domain/work-order';
 import { ValidationError } from '../../errors';
+import type { CmmsConnector, ConnectorCapabilities } from '../port';
+
+export const OUTBOX_CAPABILITIES: ConnectorCapabilities = {
+  pagination: 'none',
+  incrementalSince: false,
+  upsertByExternalId: 'file',
+  maxPageSize: 0,
+  rateLimitSignal: 'none',
+  retryAfterHeader: false,
+  relationships: false,
+  transport: 'file',
+  writeTargets: ['file'],
+};
 
 export const OutboxConfig = z.object({
   configVersion: z.literal(1).default(1),
@@ -20,8 +33,10 @@ interface OutboxEntry {
  * A file outbox for CMMS without an API: work orders are upserted by correlation id into one JSON file that the
  * CMMS imports. It has no devices of its own (inventories come from CSV).
  */
-export class OutboxConnector implements DeviceSource, WorkOrderSink {
+export class OutboxConnector implements CmmsConnector {
+  readonly kind = 'outbox';
   readonly sourceName = 'outbox';
+  readonly capabilities = OUTBOX_CAPABILITIES;
   private readonly file: string;
 
   constructor(settings: unknown) {

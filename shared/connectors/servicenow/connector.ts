@@ -1,54 +1,63 @@
-import type { DevicePage, DeviceSource, WorkOrderSink } from '../../application/ports';
+import type { DevicePage } from '../../application/ports';
+import type { Device, DeviceConnection } from '../../domain/device';
 import type { WorkOrder } from '../../domain/work-order';
-import { AuthError, MedPatchError, RateLimitedError, TransientError, ValidationError } from '../../errors';
+import { AuthError, ConfigurationError, MedPatchError, TransientError, ValidationError } from '../../errors';
 import {
-  backoffDelayMs,
-  classifyResponse,
   type HttpRequest,
   type HttpResponse,
-  type RetryPolicy,
-  sendOnce,
-  sleep,
+  ResilientHttp,
+  type ResilientHttpOptions,
 } from '../http-client';
-import { ServiceNowConfig, type ServiceNowConfigInput } from './config';
+import type { CmmsConnector, ConnectorCapabilities } from '../port';
+import { effectiveMapping, ServiceNowConfig, type ServiceNowConfigInput } from './config';
+import {
+  columnsFor,
+  type DeviceMapping,
+  displayOf,
+  fieldText,
+  mapServiceNowDevice,
+  mapWorkOrderToRecord,
+  type ServiceNowRecord,
+} from './mapper';
 
 export type { ServiceNowConfigInput };
 
-import { mapServiceNowDevice, mapWorkOrderToRecord, type ServiceNowRecord } from './mapper';
+/** sys_ids per `cmdb_rel_ci` query: keeps the URL (parentIN…^NQchildIN…) well under common 16 KB header limits. */
+const RELATIONSHIP_IDS_PER_QUERY = 100;
 
-const DEVICE_FIELDS = [
-  'sys_id',
-  'name',
-  'asset_tag',
-  'serial_number',
-  'manufacturer',
-  'model_id',
-  'model_number',
-  'firmware_version',
-  'u_software_version',
-  'u_device_type',
-  'u_clinical_criticality',
-  'u_network_zone',
-  'location',
-  'department',
-  'install_status',
-  'operational_status',
-  'sys_class_name',
-  'sys_updated_on',
-].join(',');
+export const SERVICENOW_CAPABILITIES: ConnectorCapabilities = {
+  pagination: 'keyset',
+  incrementalSince: true,
+  upsertByExternalId: 'query-then-write',
+  maxPageSize: 10_000,
+  rateLimitSignal: '429',
+  retryAfterHeader: true,
+  relationships: true,
+  transport: 'http',
+  writeTargets: ['change_request', 'work_order', 'incident'],
+};
+
+/** Test seams: a recording transport, a fake clock and sleep. */
+export type ServiceNowTestHooks = Pick<ResilientHttpOptions, 'transport' | 'sleep' | 'random' | 'now'>;
 
 /**
- * ServiceNow Table API connector: reads devices with keyset paging on (sys_updated_on, sys_id) and upserts work
- * orders by correlation id. Retries transient failures with capped, jittered backoff and honours Retry-After.
+ * ServiceNow Table API connector (also Nuvolo's x_nuvo_eam_* tables). Reads devices with keyset paging on
+ * (sys_updated_on, sys_id) plus one catch-up pass, so rows inserted or updated while paging are never skipped;
+ * resolves references to display values and keeps their sys_ids; reads `cmdb_rel_ci` connections of each page.
+ * Upserts work orders by correlation_id, re-querying before every POST (a POST that timed out may have committed).
  */
-export class ServiceNowConnector implements DeviceSource, WorkOrderSink {
+export class ServiceNowConnector implements CmmsConnector {
+  readonly kind = 'servicenow';
   readonly sourceName = 'servicenow';
+  readonly capabilities = SERVICENOW_CAPABILITIES;
+  readonly http: ResilientHttp;
   private readonly config: ServiceNowConfig;
-  private readonly retry: RetryPolicy;
-  private bearer: { token: string; expiresAtMs: number } | null = null;
+  private readonly mapping: DeviceMapping;
+  private readonly now: () => number;
+  private bearer: { token: string; expiresAtMs: number; refreshToken?: string } | null = null;
 
   /** Settings are validated here (see ServiceNowConfig); a bad URL or missing credential fails at once. */
-  constructor(config: ServiceNowConfigInput | unknown) {
+  constructor(config: ServiceNowConfigInput | unknown, hooks: ServiceNowTestHooks = {}) {
     const parsed = ServiceNowConfig.safeParse(config);
     if (!parsed.success) {
       throw new ValidationError(
@@ -56,50 +65,150 @@ export class ServiceNowConnector implements DeviceSource, WorkOrderSink {
       );
     }
     this.config = parsed.data;
-    this.retry = {
-      maxAttempts: this.config.maxAttempts,
-      baseDelayMs: 200,
-      maxDelayMs: 10_000,
-      timeoutMs: this.config.timeoutMs,
-    };
+    this.mapping = effectiveMapping(this.config);
+    this.now = hooks.now ?? Date.now;
+    this.http = new ResilientHttp({
+      retry: {
+        maxAttempts: this.config.maxAttempts,
+        baseDelayMs: this.config.baseDelayMs,
+        maxDelayMs: this.config.maxDelayMs,
+        timeoutMs: this.config.timeoutMs,
+      },
+      maxRequestsPerSecond: this.config.maxRequestsPerSecond,
+      maxRetryAfterMs: this.config.maxRetryAfterSeconds * 1000,
+      ...hooks,
+    });
   }
 
+  /**
+   * Pages of devices changed at or after `since` (all when null). Keyset order (sys_updated_on, sys_id): a row
+   * changed while we page gets a newer sys_updated_on and moves ahead of the cursor, so it is read later. A row
+   * changed in the cursor's own second with a smaller sys_id would fall behind it, so after the main pass one
+   * catch-up pass re-reads everything stamped at or after the newest stamp that existed when the read began.
+   * A record already yielded with the same stamp is not yielded twice.
+   */
   async *readDevices(since: string | null): AsyncIterable<DevicePage> {
+    const startedAt = await this.newestStamp();
+    const seen = new Map<string, string>();
+    yield* this.pass(since, seen);
+    yield* this.pass(startedAt ?? since, seen);
+  }
+
+  private async *pass(since: string | null, seen: Map<string, string>): AsyncIterable<DevicePage> {
     let cursor: { updatedOn: string; sysId: string } | null = null;
+    const order = '^ORDERBYsys_updated_on^ORDERBYsys_id';
     for (;;) {
-      const order = '^ORDERBYsys_updated_on^ORDERBYsys_id';
       // Keyset paging: rows updated while we page move behind the cursor instead of shifting offsets.
       const query: string = cursor
         ? `sys_updated_on>${cursor.updatedOn}^NQsys_updated_on=${cursor.updatedOn}^sys_id>${cursor.sysId}${order}`
         : since
           ? `sys_updated_on>=${since}${order}`
           : order.slice(1);
-      const params = new URLSearchParams({
+      const records = await this.getRecords(this.config.deviceTable, {
         sysparm_query: query,
-        sysparm_fields: DEVICE_FIELDS,
+        sysparm_fields: columnsFor(this.mapping).join(','),
         sysparm_limit: String(this.config.pageSize),
         sysparm_display_value: 'all',
         sysparm_exclude_reference_link: 'true',
         sysparm_no_count: 'true',
+        sysparm_suppress_pagination_header: 'true',
       });
-      const res = await this.request(
-        { method: 'GET', url: this.tableUrl(this.config.deviceTable, params) },
-        'read devices',
-      );
-      const records = parseResult<ServiceNowRecord[]>(res, 'read devices');
       const page: DevicePage = { devices: [], rejected: [] };
       for (const record of records) {
-        const mapped = mapServiceNowDevice(record);
+        const sysId = fieldText(record.sys_id);
+        const stamp = fieldText(record.sys_updated_on);
+        if (sysId && seen.get(sysId) === stamp) continue;
+        if (sysId) seen.set(sysId, stamp);
+        const mapped = mapServiceNowDevice(record, this.mapping);
         if (mapped.ok) page.devices.push(mapped.device);
         else page.rejected.push({ recordId: mapped.recordId, message: mapped.message });
       }
-      yield page;
+      if (this.config.relationships.enabled && page.devices.length > 0) {
+        page.devices = await this.withConnections(page.devices);
+      }
+      if (page.devices.length > 0 || page.rejected.length > 0) yield page;
       const last = records.at(-1);
       if (!last || records.length < this.config.pageSize) return;
-      const lastUpdated = fieldValue(last.sys_updated_on);
-      const lastSysId = fieldValue(last.sys_id);
-      cursor = { updatedOn: lastUpdated, sysId: lastSysId };
+      cursor = { updatedOn: fieldText(last.sys_updated_on), sysId: fieldText(last.sys_id) };
     }
+  }
+
+  /** The newest sys_updated_on in the device table right now (null when the table is empty). */
+  private async newestStamp(): Promise<string | null> {
+    const [newest] = await this.getRecords(this.config.deviceTable, {
+      sysparm_query: 'ORDERBYDESCsys_updated_on',
+      sysparm_fields: 'sys_updated_on',
+      sysparm_limit: '1',
+      sysparm_no_count: 'true',
+      sysparm_suppress_pagination_header: 'true',
+    });
+    return newest ? fieldText(newest.sys_updated_on) || null : null;
+  }
+
+  /** Adds each device's `cmdb_rel_ci` connections (both directions), sorted so the content hash is stable. */
+  private async withConnections(devices: Device[]): Promise<Device[]> {
+    const bySysId = new Map<string, DeviceConnection[]>();
+    const ids = devices.map((d) => d.sourceRecordId);
+    const types = new Set(this.config.relationships.types);
+    for (let i = 0; i < ids.length; i += RELATIONSHIP_IDS_PER_QUERY) {
+      const chunk = ids.slice(i, i + RELATIONSHIP_IDS_PER_QUERY).join(',');
+      const rels = await this.getAll('cmdb_rel_ci', {
+        sysparm_query: `parentIN${chunk}^NQchildIN${chunk}^ORDERBYsys_id`,
+        sysparm_fields: 'sys_id,parent,child,type',
+        sysparm_display_value: 'all',
+        sysparm_exclude_reference_link: 'true',
+      });
+      for (const rel of rels) {
+        const type = displayOf(rel.type);
+        if (types.size > 0 && !types.has(type)) continue;
+        const parent = fieldText(rel.parent);
+        const child = fieldText(rel.child);
+        const add = (own: string, other: string, name: string, direction: 'parent' | 'child') => {
+          if (!own || !other) return;
+          const list = bySysId.get(own) ?? [];
+          list.push({ ref: `servicenow:${other}`, name, type, direction });
+          bySysId.set(own, list);
+        };
+        add(parent, child, displayOf(rel.child), 'parent');
+        add(child, parent, displayOf(rel.parent), 'child');
+      }
+    }
+    return devices.map((device) => {
+      const connections = bySysId.get(device.sourceRecordId);
+      if (!connections) return device;
+      const unique = [...new Map(connections.map((c) => [`${c.direction}|${c.ref}|${c.type}`, c])).values()];
+      unique.sort((a, b) => (a.ref + a.type + a.direction < b.ref + b.type + b.direction ? -1 : 1));
+      return { ...device, connectedTo: unique };
+    });
+  }
+
+  /** Every row of a small query, keyset-paged on sys_id. */
+  private async getAll(table: string, params: Record<string, string>): Promise<ServiceNowRecord[]> {
+    const out: ServiceNowRecord[] = [];
+    const limit = 1000;
+    let after = '';
+    for (;;) {
+      const query = params.sysparm_query ?? '';
+      const records = await this.getRecords(table, {
+        ...params,
+        sysparm_query: after ? `sys_id>${after}^${query.replace(/\^NQ/g, `^NQsys_id>${after}^`)}` : query,
+        sysparm_limit: String(limit),
+        sysparm_no_count: 'true',
+        sysparm_suppress_pagination_header: 'true',
+      });
+      out.push(...records);
+      const last = records.at(-1);
+      if (!last || records.length < limit) return out;
+      after = fieldText(last.sys_id);
+    }
+  }
+
+  private async getRecords(table: string, params: Record<string, string>): Promise<ServiceNowRecord[]> {
+    const res = await this.request(
+      { method: 'GET', url: this.tableUrl(table, new URLSearchParams(params)) },
+      `read ${table}`,
+    );
+    return parseResult<ServiceNowRecord[]>(res, `read ${table}`);
   }
 
   async upsertWorkOrder(workOrder: WorkOrder): Promise<{ cmmsRef: string; created: boolean }> {
@@ -121,24 +230,21 @@ export class ServiceNowConnector implements DeviceSource, WorkOrderSink {
         return { cmmsRef: existing.number, created: false };
       }
       try {
-        const res = await sendOnce(
-          await this.withAuth({
+        const res = await this.request(
+          {
             method: 'POST',
             url: this.tableUrl(table),
             body: JSON.stringify({ ...fields, work_notes: note }),
-          }),
-          this.retry.timeoutMs,
+          },
+          `create ${table}`,
+          false,
         );
-        const error = classifyResponse(res, `create ${table}`);
-        if (error) throw error;
         const created = parseResult<ServiceNowRecord>(res, `create ${table}`);
-        return { cmmsRef: fieldValue(created.number) || fieldValue(created.sys_id), created: true };
+        return { cmmsRef: fieldText(created.number) || fieldText(created.sys_id), created: true };
       } catch (error) {
-        if (!(error instanceof MedPatchError) || !error.retryable || attempt + 1 >= this.retry.maxAttempts)
+        if (!(error instanceof MedPatchError) || !error.retryable || attempt + 1 >= this.config.maxAttempts)
           throw error;
-        await sleep(
-          error instanceof RateLimitedError ? error.retryAfterMs : backoffDelayMs(attempt, this.retry),
-        );
+        // Transient failure of the POST: go round and re-query before any new POST.
       }
     }
   }
@@ -147,47 +253,73 @@ export class ServiceNowConnector implements DeviceSource, WorkOrderSink {
     table: string,
     correlationId: string,
   ): Promise<{ sysId: string; number: string } | null> {
-    const params = new URLSearchParams({
+    const [record] = await this.getRecords(table, {
       sysparm_query: `correlation_id=${correlationId}^ORDERBYsys_created_on`,
       sysparm_fields: 'sys_id,number,correlation_id',
       sysparm_limit: '1',
       sysparm_no_count: 'true',
     });
-    const res = await this.request(
-      { method: 'GET', url: this.tableUrl(table, params) },
-      `find ${table} by correlation_id`,
-    );
-    const [record] = parseResult<ServiceNowRecord[]>(res, `find ${table}`);
-    return record ? { sysId: fieldValue(record.sys_id), number: fieldValue(record.number) } : null;
+    return record ? { sysId: fieldText(record.sys_id), number: fieldText(record.number) } : null;
   }
 
   private tableUrl(table: string, params?: URLSearchParams): string {
     return `${this.config.instanceUrl}/api/now/table/${table}${params ? `?${params.toString()}` : ''}`;
   }
 
-  /** Sends with retries for transient failures; 401/403 and other permanent errors are thrown at once. */
-  private async request(request: HttpRequest, what: string): Promise<HttpResponse> {
-    for (let attempt = 0; ; attempt += 1) {
-      try {
-        const res = await sendOnce(await this.withAuth(request), this.retry.timeoutMs);
-        if (res.status === 401 && this.bearer) {
-          this.bearer = null; // expired token: fetch a new one once, then give up with the AuthError
-          const again = await sendOnce(await this.withAuth(request), this.retry.timeoutMs);
-          const againError = classifyResponse(again, what);
-          if (againError) throw againError;
-          return again;
-        }
-        const error = classifyResponse(res, what);
-        if (error) throw error;
-        return res;
-      } catch (error) {
-        if (!(error instanceof MedPatchError) || !error.retryable || attempt + 1 >= this.retry.maxAttempts)
-          throw error;
-        await sleep(
-          error instanceof RateLimitedError ? error.retryAfterMs : backoffDelayMs(attempt, this.retry),
-        );
-      }
+  /**
+   * Sends through the resilient client. A 401 with OAuth refreshes the token once; an HTML 4xx or an "Invalid
+   * table" 400 means a wrong instance URL or table and becomes one ConfigurationError.
+   */
+  private async request(request: HttpRequest, what: string, idempotent = true): Promise<HttpResponse> {
+    try {
+      return await this.http.send(() => this.withAuth(request), what, {
+        idempotent,
+        refreshAuth: () => {
+          if (this.config.auth.kind !== 'oauth' || !this.bearer) return false;
+          this.bearer = null;
+          return true;
+        },
+      });
+    } catch (error) {
+      throw this.explain(error, request);
     }
+  }
+
+  private explain(error: unknown, request: HttpRequest): unknown {
+    if (!(error instanceof MedPatchError)) return error;
+    const status = error.context.status;
+    const host = this.config.instanceUrl;
+    if (error instanceof AuthError) {
+      return new AuthError(
+        `ServiceNow at ${host} refused the credentials (${error.message}); check the ${this.config.auth.kind === 'basic' ? 'user name, password' : 'OAuth client id, secret'} and the user's roles`,
+        { cause: error, context: error.context },
+      );
+    }
+    if ((status === 400 || status === 404) && /Invalid table/i.test(error.message)) {
+      return new ConfigurationError(
+        `ServiceNow at ${host}: ${error.message} (check deviceTable/workOrderTable)`,
+        {
+          cause: error,
+          context: error.context,
+        },
+      );
+    }
+    if (status === 404 && !request.url.match(/\/api\/now\/table\/[^/?]+\/[0-9a-f]{32}/)) {
+      return new ConfigurationError(
+        `${host} does not answer like a ServiceNow instance (404 on the Table API); check the instance URL`,
+        { cause: error, context: error.context },
+      );
+    }
+    if (error instanceof TransientError && error.context.network === 'refused') {
+      return new TransientError(
+        `cannot connect to ServiceNow at ${host} (${error.message}); check the instance URL`,
+        {
+          cause: error,
+          context: error.context,
+        },
+      );
+    }
+    return error;
   }
 
   private async withAuth(request: HttpRequest): Promise<HttpRequest> {
@@ -202,45 +334,56 @@ export class ServiceNowConnector implements DeviceSource, WorkOrderSink {
     return { ...request, headers };
   }
 
+  /** OAuth access token, refreshed a minute before expiry (with the refresh token when the grant gave one). */
   private async bearerToken(): Promise<string> {
     const auth = this.config.auth;
     if (auth.kind !== 'oauth') throw new AuthError('OAuth token requested without OAuth settings');
-    // Refresh a minute before expiry so a long sync never sends an expired token.
-    if (this.bearer && this.bearer.expiresAtMs - 60_000 > Date.now()) return this.bearer.token;
-    const form = new URLSearchParams(
-      auth.username
-        ? {
-            grant_type: 'password',
-            client_id: auth.clientId,
-            client_secret: auth.clientSecret,
-            username: auth.username,
-            password: auth.password ?? '',
-          }
-        : { grant_type: 'client_credentials', client_id: auth.clientId, client_secret: auth.clientSecret },
-    );
-    const res = await sendOnce(
-      {
-        method: 'POST',
-        url: `${this.config.instanceUrl}/oauth_token.do`,
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
-        body: form.toString(),
-      },
-      this.retry.timeoutMs,
-    );
+    if (this.bearer && this.bearer.expiresAtMs - 60_000 > this.now()) return this.bearer.token;
+    const client = { client_id: auth.clientId, client_secret: auth.clientSecret };
+    const grant: Record<string, string> = this.bearer?.refreshToken
+      ? { grant_type: 'refresh_token', ...client, refresh_token: this.bearer.refreshToken }
+      : auth.username
+        ? { grant_type: 'password', ...client, username: auth.username, password: auth.password ?? '' }
+        : { grant_type: 'client_credentials', ...client };
+    let res = await this.tokenRequest(grant);
+    if (res.status !== 200 && grant.grant_type === 'refresh_token') {
+      this.bearer = null; // refresh token expired or revoked: start over with the configured grant once
+      return this.bearerToken();
+    }
+    if (res.status >= 500 || res.status === 429) {
+      res = await this.tokenRequest(grant); // one retry of a token request that failed for a transient reason
+    }
     if (res.status !== 200) {
       throw new AuthError(
-        `ServiceNow OAuth token request failed with ${res.status}: check the OAuth client id, secret and grant`,
+        `ServiceNow OAuth token request (${grant.grant_type}) to ${this.config.instanceUrl} failed with ${res.status}: check the OAuth client id, secret and grant${grant.grant_type === 'client_credentials' ? ' (client_credentials must be enabled on the instance)' : ''}`,
+        { context: { status: res.status } },
       );
     }
-    const token = JSON.parse(res.body) as { access_token?: string; expires_in?: number };
+    let token: { access_token?: string; expires_in?: number; refresh_token?: string };
+    try {
+      token = JSON.parse(res.body) as typeof token;
+    } catch {
+      throw new ConfigurationError(
+        `${this.config.instanceUrl}/oauth_token.do did not answer JSON; check the instance URL`,
+      );
+    }
     if (!token.access_token) throw new AuthError('ServiceNow OAuth response had no access_token');
-    this.bearer = { token: token.access_token, expiresAtMs: Date.now() + (token.expires_in ?? 1800) * 1000 };
+    this.bearer = {
+      token: token.access_token,
+      expiresAtMs: this.now() + (token.expires_in ?? 1800) * 1000,
+      ...(token.refresh_token ? { refreshToken: token.refresh_token } : {}),
+    };
     return this.bearer.token;
   }
-}
 
-function fieldValue(field: ServiceNowRecord[string]): string {
-  return typeof field === 'string' ? field : (field?.value ?? '');
+  private async tokenRequest(form: Record<string, string>): Promise<HttpResponse> {
+    return this.http.sendRaw({
+      method: 'POST',
+      url: `${this.config.instanceUrl}/oauth_token.do`,
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
+      body: new URLSearchParams(form).toString(),
+    });
+  }
 }
 
 function parseResult<T>(res: HttpResponse, what: string): T {

@@ -1,59 +1,109 @@
 import { Device } from '../../domain/device';
 import { ClinicalCriticality, type DeviceStatus, NetworkZone } from '../../domain/vocabulary';
 import type { WorkOrder } from '../../domain/work-order';
+import { normalizeModel, normalizeVersion } from '../normalize';
+import { CMDB_INSTALL_STATUS, type ServiceNowFieldMap, TABLE_PRESETS } from './config';
 
 /** A field as returned with `sysparm_display_value=all`. */
 type FieldValue = string | { value?: string; display_value?: string; link?: string };
 export type ServiceNowRecord = Record<string, FieldValue | undefined>;
 
-const fieldText = (field: FieldValue | undefined): string =>
+export const fieldText = (field: FieldValue | undefined): string =>
   typeof field === 'string' ? field : (field?.value ?? '');
-const displayOf = (field: FieldValue | undefined): string =>
+export const displayOf = (field: FieldValue | undefined): string =>
   typeof field === 'string' ? field : (field?.display_value ?? field?.value ?? '');
-
-/** cmdb_ci install_status codes → MedPatch device status. */
-const INSTALL_STATUS: Record<string, DeviceStatus> = {
-  '1': 'in_service',
-  '2': 'in_storage',
-  '3': 'out_of_service',
-  '4': 'in_storage',
-  '5': 'out_of_service',
-  '6': 'in_storage',
-  '7': 'retired',
-  '8': 'retired',
-  '100': 'missing',
-};
 
 export type MappedDevice = { ok: true; device: Device } | { ok: false; recordId: string; message: string };
 
-export function mapServiceNowDevice(record: ServiceNowRecord): MappedDevice {
+export interface DeviceMapping {
+  fields: ServiceNowFieldMap;
+  statusMap: Readonly<Record<string, DeviceStatus>>;
+  unknownStatus: DeviceStatus;
+}
+
+const DEFAULT_MAPPING: DeviceMapping = {
+  fields: TABLE_PRESETS.cmdb_ci_med_device?.fields as ServiceNowFieldMap,
+  statusMap: CMDB_INSTALL_STATUS,
+  unknownStatus: 'in_service',
+};
+
+/** Columns to request for a mapping (sys_id, sys_updated_on and sys_class_name always). */
+export function columnsFor(mapping: DeviceMapping): string[] {
+  const columns = new Set(['sys_id', 'sys_updated_on', 'sys_class_name']);
+  for (const column of Object.values(mapping.fields)) if (column) columns.add(column);
+  return [...columns];
+}
+
+/** Device status from install_status (and operational_status: a non-operational installed device is out of service). */
+export function mapStatus(
+  installStatus: string,
+  operationalStatus: string,
+  mapping: Pick<DeviceMapping, 'statusMap' | 'unknownStatus'> = DEFAULT_MAPPING,
+): DeviceStatus {
+  const status =
+    installStatus === '' ? 'in_service' : (mapping.statusMap[installStatus] ?? mapping.unknownStatus);
+  if (status === 'in_service' && (operationalStatus === '2' || operationalStatus === '3'))
+    return 'out_of_service';
+  return status;
+}
+
+/** Maps one Table API record (read with sysparm_display_value=all) to a device, or says why it cannot. */
+export function mapServiceNowDevice(
+  record: ServiceNowRecord,
+  mapping: DeviceMapping = DEFAULT_MAPPING,
+): MappedDevice {
+  const f = mapping.fields;
+  const raw = (column: string) => (column ? fieldText(record[column]) : '');
+  const display = (column: string) => (column ? displayOf(record[column]) : '');
   const sysId = fieldText(record.sys_id);
-  const assetTag = fieldText(record.asset_tag) || fieldText(record.name);
-  const manufacturer = displayOf(record.manufacturer);
+  const assetTag = raw(f.assetTag) || display(f.name);
+  const manufacturer = display(f.manufacturer);
   const recordId = sysId || assetTag || '(no sys_id)';
   if (!sysId) return { ok: false, recordId, message: 'sys_id is missing' };
-  if (!assetTag) return { ok: false, recordId, message: 'asset_tag and name are both empty' };
-  if (!manufacturer) return { ok: false, recordId, message: 'manufacturer is empty' };
-  const criticality = ClinicalCriticality.safeParse(fieldText(record.u_clinical_criticality).toLowerCase());
-  const zone = NetworkZone.safeParse(fieldText(record.u_network_zone).toLowerCase());
+  if (!assetTag)
+    return {
+      ok: false,
+      recordId,
+      message: `${f.assetTag || 'asset_tag'} and ${f.name || 'name'} are both empty`,
+    };
+  if (!manufacturer) return { ok: false, recordId, message: `${f.manufacturer} is empty` };
+  const criticality = ClinicalCriticality.safeParse(raw(f.clinicalCriticality).toLowerCase());
+  const zone = NetworkZone.safeParse(raw(f.networkZone).toLowerCase());
+  const sourceRefs: Record<string, string> = {};
+  for (const column of [f.manufacturer, f.model, f.location, f.department]) {
+    const field = column ? record[column] : undefined;
+    // A reference read with display_value=all: keep its sys_id next to the display value the device shows.
+    if (
+      typeof field === 'object' &&
+      field.value &&
+      field.display_value !== undefined &&
+      field.value !== field.display_value
+    )
+      sourceRefs[column] = field.value;
+  }
+  const ipAddress = raw(f.ipAddress);
+  const macAddress = raw(f.macAddress);
   const parsed = Device.safeParse({
     deviceId: `servicenow:${sysId}`,
     source: 'servicenow',
     sourceRecordId: sysId,
     assetTag,
-    serialNumber: fieldText(record.serial_number),
+    serialNumber: raw(f.serialNumber),
     manufacturer,
-    model: displayOf(record.model_id),
-    modelNumber: fieldText(record.model_number),
-    softwareVersion: fieldText(record.u_software_version) || fieldText(record.firmware_version),
-    deviceType: fieldText(record.u_device_type) || fieldText(record.sys_class_name),
-    department: displayOf(record.department),
-    location: displayOf(record.location),
+    model: normalizeModel(display(f.model)),
+    modelNumber: normalizeModel(display(f.modelNumber)),
+    softwareVersion: normalizeVersion(raw(f.softwareVersion) || raw(f.firmwareVersion)),
+    deviceType: display(f.deviceType) || fieldText(record.sys_class_name),
+    department: display(f.department),
+    location: display(f.location),
     clinicalCriticality: criticality.success ? criticality.data : '',
     networkZone: zone.success ? zone.data : '',
-    status: INSTALL_STATUS[fieldText(record.install_status)] ?? 'in_service',
+    status: mapStatus(raw(f.installStatus), raw(f.operationalStatus), mapping),
     isMedicalDevice: true,
     sourceUpdatedAt: fieldText(record.sys_updated_on),
+    ...(ipAddress ? { ipAddress } : {}),
+    ...(macAddress ? { macAddress } : {}),
+    ...(Object.keys(sourceRefs).length > 0 ? { sourceRefs } : {}),
   });
   if (!parsed.success) {
     return {
