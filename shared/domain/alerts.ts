@@ -185,8 +185,8 @@ const oneLine = (value: string, max: number) => sanitizeLine(value, max) || 'unk
 
 /** Site of a device: the first segment of its location ("Main Campus / ICU / Bed 4" → "Main Campus"). */
 export function siteOf(location: string): string {
-  const first = sanitizeLine(location, 200).split(/\s*(?:\/|>|\||,)\s*/)[0] ?? '';
-  return first.slice(0, 64);
+  const first = location.slice(0, 400).split(/\s*(?:\/|>|\||,)\s*/)[0] ?? '';
+  return sanitizeLine(first, 64);
 }
 
 /**
@@ -329,15 +329,18 @@ export function attributeValue(value: string): string {
 
 /**
  * Message attributes that subscription filter policies route on (see alert-routing.ts). `digestScope` is `none`
- * for finding alerts, `hospital` or `department` for digests.
+ * for finding alerts, `hospital` or `department` for digests. With the publisher's `channel` and `eventId` that makes 10, the
+ * most SNS accepts on one message.
  */
-export function findingAlertAttributes(
-  facts: FindingAlertFacts,
-  channel: AlertChannel,
-): Record<string, string> {
+export function findingAlertAttributes(facts: FindingAlertFacts): {
+  decision: string;
+  action: string;
+  department: string;
+  deviceType: string;
+  severity: string;
+  [name: string]: string;
+} {
   return {
-    kind: 'alert',
-    channel,
     eventKind: facts.event.kind,
     decision: facts.decision,
     action: facts.action,
