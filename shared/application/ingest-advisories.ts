@@ -1,9 +1,12 @@
+import type { Advisory } from '../domain/advisory';
 import { parseCsafDocument } from '../domain/csaf/parse-csaf';
 import type { Actor, AdvisoryRepository, MatchQueue } from './ports';
 
 export interface IngestAdvisoriesDeps {
   advisories: AdvisoryRepository;
   matchQueue: MatchQueue;
+  /** Runs after a new advisory version is stored and before it is queued (issue 5: manufacturer CSAF validations). */
+  onStored?: (advisory: Advisory) => Promise<void>;
 }
 
 export interface AdvisoryDocument {
@@ -44,6 +47,7 @@ export async function ingestAdvisories(
       });
       continue;
     }
+    await deps.onStored?.(advisory);
     await deps.matchQueue.send([
       {
         type: 'advisory-changed',
