@@ -1,11 +1,16 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2WithIAMAuthorizer, APIGatewayProxyResultV2 } from 'aws-lambda';
 import { DynamoAdvisoryRepository } from '../../shared/adapters/dynamodb/advisory-repository';
+import { DynamoDeviceRepository } from '../../shared/adapters/dynamodb/device-repository';
+import { DynamoFindingRepository } from '../../shared/adapters/dynamodb/finding-repository';
 import { TableClient } from '../../shared/adapters/dynamodb/table-client';
+import { DynamoValidationRepository } from '../../shared/adapters/dynamodb/validation-repository';
 import { SqsMatchQueue } from '../../shared/adapters/sqs/sqs-queues';
 import { ingestAdvisories } from '../../shared/application/ingest-advisories';
+import { recordManufacturerCsafValidations } from '../../shared/application/record-validation';
 import { MatchQueueEnv, parseEnvironment, TableEnv } from '../../shared/config/env';
 import { ENV } from '../../shared/config/env-names';
+import type { Advisory } from '../../shared/domain/advisory';
 import { createAwsClients } from '../../shared/runtime/aws-clients';
 import { httpError, json } from '../../shared/runtime/http';
 
@@ -14,11 +19,34 @@ const MAX_DOCUMENT_BYTES = 5 * 1024 * 1024;
 const env = parseEnvironment(TableEnv.extend(MatchQueueEnv.shape));
 const clients = createAwsClients();
 const table = new TableClient(clients.dynamodb, env[ENV.tableName]);
+const logger = new Logger({ serviceName: 'medpatch-advisory-ingest' });
 const deps = {
   advisories: new DynamoAdvisoryRepository(table),
   matchQueue: new SqsMatchQueue(clients.sqs, env[ENV.matchQueueUrl]),
+  // A manufacturer's own CSAF with vendor_fix becomes VALIDATED records before the advisory is matched. A failure
+  // here never blocks the advisory: without the records the gate simply keeps asking for validation.
+  onStored: async (advisory: Advisory) => {
+    try {
+      const validationDeps = {
+        validations: new DynamoValidationRepository(table),
+        devices: new DynamoDeviceRepository(table),
+        findings: new DynamoFindingRepository(table),
+      };
+      const { batch, skipped } = await recordManufacturerCsafValidations(
+        validationDeps,
+        advisory,
+        new Date().toISOString(),
+      );
+      if (batch.created + batch.changed + skipped.length > 0)
+        logger.info('manufacturer CSAF validations', { advisoryId: advisory.advisoryId, batch, skipped });
+    } catch (error) {
+      logger.error('manufacturer CSAF validations not recorded', {
+        advisoryId: advisory.advisoryId,
+        error: error instanceof Error ? error : String(error),
+      });
+    }
+  },
 };
-const logger = new Logger({ serviceName: 'medpatch-advisory-ingest' });
 
 /** POST /v1/advisories with one CSAF 2.0 document as the body. */
 export const handler = async (
