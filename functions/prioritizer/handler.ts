@@ -3,6 +3,7 @@ import { DynamoAdvisoryRepository } from '../../shared/adapters/dynamodb/advisor
 import { DynamoDeviceRepository } from '../../shared/adapters/dynamodb/device-repository';
 import { DynamoEnrichmentRepository } from '../../shared/adapters/dynamodb/enrichment-repository';
 import { DynamoFindingRepository } from '../../shared/adapters/dynamodb/finding-repository';
+import { DynamoPolicyRepository } from '../../shared/adapters/dynamodb/policy-repository';
 import { TableClient } from '../../shared/adapters/dynamodb/table-client';
 import { DynamoValidationRepository } from '../../shared/adapters/dynamodb/validation-repository';
 import { DynamoWorkOrderRepository } from '../../shared/adapters/dynamodb/work-order-repository';
@@ -27,6 +28,8 @@ const deps = {
   workOrders: new DynamoWorkOrderRepository(table),
   workOrderQueue: new SqsWorkOrderQueue(clients.sqs, env[ENV.workOrderQueueUrl]),
   alerts: new SnsAlertPublisher(clients.sns, env[ENV.alertsTopicArn], table),
+  // Read per finding, cached briefly: a policy change applies to assessments within seconds.
+  policy: new DynamoPolicyRepository(table, { cacheMs: 10_000 }),
 };
 const logger = new Logger({ serviceName: 'medpatch-prioritizer' });
 

@@ -1,5 +1,6 @@
 import type { Finding } from '../domain/finding';
 import { decideAction } from '../domain/gate';
+import { gatePolicyOf } from '../domain/policy';
 import { deviceManufacturerKey } from '../domain/matching';
 import { interimGuidanceFor, planWorkOrder } from '../domain/planning';
 import { prioritizeFinding } from '../domain/prioritize';
@@ -12,6 +13,7 @@ import type {
   AlertPublisher,
   DeviceRepository,
   EnrichmentRepository,
+  PolicyRepository,
   FindingRepository,
   ValidationRepository,
   WorkOrderQueue,
@@ -27,6 +29,8 @@ export interface AssessFindingDeps {
   workOrders: WorkOrderRepository;
   workOrderQueue: WorkOrderQueue;
   alerts: AlertPublisher;
+  /** The hospital policy (SLA days, exempt non-medical asset classes); absent = built-in defaults. */
+  policy?: Pick<PolicyRepository, 'getActive'>;
 }
 
 export interface AssessOutcome {
@@ -81,6 +85,7 @@ export async function assessFinding(
     deps.enrichment.kevCves(previous.cves),
   ]);
   const covering = findCoveringValidation(device, previous, records, now);
+  const policy = (await deps.policy?.getActive())?.policy;
   const prioritization = prioritizeFinding({
     device,
     cves: previous.cves,
@@ -96,6 +101,7 @@ export async function assessFinding(
     validation: covering?.record ?? null,
     advisoryId: advisory.advisoryId,
     hasInterimGuidance: interimGuidanceFor(advisory, productId).length > 0,
+    ...(policy ? { policy: gatePolicyOf(policy) } : {}),
     now,
   });
   const finding: Finding = {
@@ -116,6 +122,7 @@ export async function assessFinding(
     advisory,
     validation: covering?.record ?? null,
     slaStart: finding.firstSeenAt,
+    ...(policy ? { policy: gatePolicyOf(policy), slaDays: policy.slaDays } : {}),
     now,
   });
   let workOrderQueued = false;
