@@ -7,6 +7,7 @@ import { DynamoPolicyRepository } from '../../shared/adapters/dynamodb/policy-re
 import { TableClient } from '../../shared/adapters/dynamodb/table-client';
 import { DynamoValidationRepository } from '../../shared/adapters/dynamodb/validation-repository';
 import { DynamoWorkOrderRepository } from '../../shared/adapters/dynamodb/work-order-repository';
+import { DynamoAlertDigestStore } from '../../shared/adapters/sns/alert-digest-store';
 import { SnsAlertPublisher } from '../../shared/adapters/sns/sns-alert-publisher';
 import { SqsWorkOrderQueue } from '../../shared/adapters/sqs/sqs-queues';
 import { assessFinding } from '../../shared/application/assess-finding';
@@ -30,6 +31,7 @@ const deps = {
   alerts: new SnsAlertPublisher(clients.sns, env[ENV.alertsTopicArn], table),
   // Read per finding, cached briefly: a policy change applies to assessments within seconds.
   policy: new DynamoPolicyRepository(table, { cacheMs: 10_000 }),
+  digest: new DynamoAlertDigestStore(table),
 };
 const logger = new Logger({ serviceName: 'medpatch-prioritizer' });
 

@@ -6,10 +6,12 @@ import { interimGuidanceFor, planWorkOrder } from '../domain/planning';
 import { prioritizeFinding } from '../domain/prioritize';
 import { findCoveringValidation } from '../domain/validation';
 import type { RemediationState } from '../domain/vocabulary';
+import { alertFindingChange } from './alerts-for-finding';
 import type { PrioritizeMessage } from './messages';
 import type {
   Actor,
   AdvisoryRepository,
+  AlertDigestStore,
   AlertPublisher,
   DeviceRepository,
   EnrichmentRepository,
@@ -31,6 +33,8 @@ export interface AssessFindingDeps {
   alerts: AlertPublisher;
   /** The hospital policy (SLA days, exempt non-medical asset classes); absent = built-in defaults. */
   policy?: Pick<PolicyRepository, 'getActive'>;
+  /** SCHEDULED / DEFER alert events wait here for the daily digest. */
+  digest?: AlertDigestStore;
 }
 
 export interface AssessOutcome {
@@ -114,8 +118,6 @@ export async function assessFinding(
       : (STATE_FOR_ACTION[gate.action] ?? previous.remediationState),
     updatedAt: now,
   };
-  await deps.findings.save(finding, previous, actor);
-
   const workOrder = planWorkOrder({
     finding,
     device,
@@ -125,6 +127,19 @@ export async function assessFinding(
     ...(policy ? { policy: gatePolicyOf(policy), slaDays: policy.slaDays } : {}),
     now,
   });
+  // Alert before saving: the events compare with the stored finding, so a crash after the save must not lose
+  // them; a retry of the same transition repeats the same domain event ids and sends nothing new.
+  const alerted = await alertFindingChange(deps, {
+    previous,
+    finding,
+    device,
+    advisory,
+    validationEvidence: gate.reason,
+    workOrder,
+    now,
+  });
+  await deps.findings.save(finding, previous, actor);
+
   let workOrderQueued = false;
   if (workOrder) {
     await deps.workOrders.savePlanned(workOrder, actor);
@@ -135,32 +150,5 @@ export async function assessFinding(
     }
   }
 
-  let alerted = false;
-  const decision = prioritization.decision;
-  if (decision === 'IMMEDIATE' || decision === 'OUT_OF_CYCLE' || gate.action === 'APPLY_PATCH') {
-    alerted = await deps.alerts.publishOnce({
-      // One alert per (finding, decision, action): a new finding, an upgraded decision or a flipped validation.
-      eventId: `${finding.findingId}|${decision}|${gate.action}`,
-      subject: `[MedPatch ${decision}] ${device.assetTag}: ${advisory.advisoryId} ${gate.action}`,
-      body: [
-        `Device: ${device.assetTag} (${device.manufacturer} ${device.model} ${device.softwareVersion})`,
-        `Location: ${device.department} / ${device.location}`,
-        `Advisory: ${advisory.advisoryId} ${advisory.title}`,
-        `CVEs: ${finding.cves.join(', ') || 'none listed'}`,
-        `Validation: ${gate.validationStatus} (${gate.reason})`,
-        `Action: ${gate.action}; decision ${decision}; ${prioritization.reason}`,
-        workOrder ? `Work order: ${workOrder.correlationId}, due ${workOrder.dueDate.slice(0, 10)}` : '',
-      ]
-        .filter(Boolean)
-        .join('\n'),
-      attributes: {
-        decision,
-        action: gate.action,
-        department: device.department,
-        deviceType: device.deviceType,
-        severity: decision === 'IMMEDIATE' ? 'critical' : decision === 'OUT_OF_CYCLE' ? 'high' : 'medium',
-      },
-    });
-  }
   return { finding, workOrderQueued, alerted };
 }
