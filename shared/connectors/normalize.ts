@@ -6,8 +6,8 @@
 /** Trims, collapses whitespace, drops ™/®/© marks and unifies dashes: "IntelliVue  MX800™" → "IntelliVue MX800". */
 export function normalizeModel(raw: string): string {
   return raw
-    .normalize('NFKC')
     .replace(/[\u2122\u00ae\u00a9]|\((?:tm|r|c)\)/gi, '')
+    .normalize('NFKC')
     .replace(/[\u2010-\u2015\u2212]/g, '-')
     .replace(/\s+/g, ' ')
     .trim();

@@ -1,0 +1,4 @@
+import { describeCmmsConnectorContract } from './cmms-connector.contract';
+import { serviceNowHarness } from './servicenow-harness';
+
+describeCmmsConnectorContract('servicenow', { transport: 'http' }, (options) => serviceNowHarness(options));
