@@ -41,3 +41,19 @@ export async function launchChromium(): Promise<{ context: BrowserContext; close
     },
   };
 }
+
+interface PageElement {
+  querySelector(selector: string): { getBoundingClientRect(): { width: number; height: number } } | null;
+}
+
+/** The page globals the tests read inside `page.evaluate` (the project's tsconfig has no DOM lib). */
+export interface ReportWindow {
+  document: { getElementById(id: string): PageElement | null };
+  echarts?: {
+    getInstanceByDom(
+      element: PageElement,
+    ): { getOption(): { series: { name: string; type: string; data: unknown[] }[] } } | undefined;
+  };
+  __medpatchReport?: { chartIds: string[] };
+  __pwned?: number;
+}

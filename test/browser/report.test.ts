@@ -5,7 +5,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readChartLibrary } from '../../local/report/chart-library';
 import { type ReportInput, renderReport } from '../../local/report/render-report';
-import { launchChromium } from './chromium';
+import { launchChromium, type ReportWindow } from './chromium';
 
 const FIXTURE = resolve(import.meta.dirname, '../fixtures/report-input.json');
 const ARTIFACTS = resolve(import.meta.dirname, '../../test-artifacts');
@@ -36,7 +36,7 @@ describe('posture report in Chromium', () => {
       if (!r.url().startsWith('file:')) requests.push(r.url());
     });
     await page.goto(`file://${file}`, { waitUntil: 'load' });
-    await page.waitForFunction(() => 'medpatchReport' in window || '__medpatchReport' in window);
+    await page.waitForFunction(() => '__medpatchReport' in globalThis);
   });
 
   afterAll(async () => {
@@ -46,12 +46,9 @@ describe('posture report in Chromium', () => {
 
   it('draws the three charts as ECharts instances on non-empty canvases', async () => {
     const charts = await page.evaluate(() => {
-      const w = window as unknown as {
-        echarts?: { getInstanceByDom(el: Element): unknown };
-        __medpatchReport?: { chartIds: string[] };
-      };
+      const w = globalThis as unknown as ReportWindow;
       return ['chart-decisions', 'chart-waiting', 'chart-burndown'].map((id) => {
-        const el = document.getElementById(id);
+        const el = w.document.getElementById(id);
         const canvas = el?.querySelector('canvas');
         const box = canvas?.getBoundingClientRect();
         return {
@@ -70,18 +67,12 @@ describe('posture report in Chromium', () => {
     }
   });
 
-  it('draws one bar segment per decision × validation status and one burn-down week per due week', async () => {
+  it('plots every finding in the decision chart and every overdue work order in the burn-down', async () => {
     const series = await page.evaluate(() => {
-      const w = window as unknown as {
-        echarts: {
-          getInstanceByDom(el: Element): {
-            getOption(): { series: { name: string; type: string; data: unknown[] }[] };
-          };
-        };
-      };
+      const w = globalThis as unknown as ReportWindow;
       const option = (id: string) => {
-        const el = document.getElementById(id);
-        return el ? w.echarts.getInstanceByDom(el).getOption().series : [];
+        const el = w.document.getElementById(id);
+        return (el && w.echarts?.getInstanceByDom(el)?.getOption().series) ?? [];
       };
       return { decisions: option('chart-decisions'), burnDown: option('chart-burndown') };
     });
@@ -134,7 +125,7 @@ describe('posture report in Chromium', () => {
   it('keeps hostile advisory titles and product names as text: nothing runs, nothing is fetched', async () => {
     const hostile = fixture.advisories.find((a) => a.title.includes('<script>'));
     expect(hostile).toBeDefined();
-    const pwned = await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned ?? 0);
+    const pwned = await page.evaluate(() => (globalThis as unknown as ReportWindow).__pwned ?? 0);
     expect(pwned).toBe(0);
     await expect.poll(() => page.locator('#advisories td.title').allTextContents()).toContain(hostile?.title);
     expect(await page.locator('img').count()).toBe(0);
