@@ -140,6 +140,8 @@ export const MANUFACTURER_ALIASES: readonly ManufacturerAlias[] = [
     key: 'st-jude-medical',
     displayName: 'St. Jude Medical',
     aliases: ['St. Jude Medical', 'St Jude Medical', 'Saint Jude Medical', 'SJM'],
+    // Abbott acquired St. Jude Medical in 2017; CMMS records use either name for the same implants.
+    relatedKeys: ['abbott'],
   },
   { key: 'abbott', displayName: 'Abbott', aliases: ['Abbott', 'Abbott Laboratories', 'Abbott Medical'] },
   { key: 'bmc-medical', displayName: 'BMC Medical', aliases: ['BMC Medical'] },
@@ -148,7 +150,14 @@ export const MANUFACTURER_ALIASES: readonly ManufacturerAlias[] = [
   {
     key: 'johnson-and-johnson',
     displayName: 'Johnson & Johnson',
-    aliases: ['Johnson & Johnson', 'J&J', 'Johnson and Johnson', 'Ethicon'],
+    aliases: [
+      'Johnson & Johnson',
+      'J&J',
+      'Johnson and Johnson',
+      'Ethicon',
+      'Ethicon Endo-Surgery',
+      'Ethicon US',
+    ],
   },
   {
     key: 'natus',

@@ -1,9 +1,9 @@
-import type { Advisory, AdvisoryProduct } from './advisory';
+import type { Advisory, AdvisoryProduct, VersionSpec } from './advisory';
 import type { Device } from './device';
 import type { DeviceMatch, MatchReason } from './finding';
 import { foldDiacritics, normalizeManufacturer, relatedManufacturerKeys } from './manufacturer';
 import { MANUFACTURER_ALIASES } from './manufacturer-aliases';
-import { describeVersionSpec, versionSatisfies } from './version-spec';
+import { describeVersionSpec, parseVersionSpec, versionSatisfies } from './version-spec';
 import type { MatchConfidence } from './vocabulary';
 
 /** Words that never identify a product. */
@@ -48,16 +48,88 @@ const STOPWORDS = new Set([
 /** Operating systems that medical advisories list as affected components (Spacelabs lists Windows XP…). */
 const GENERIC_OS = /^(?:microsoft\s+)?windows\b|^(?:red\s*hat|rhel|ubuntu|debian|linux|vxworks)\b/i;
 
+/** "Windows 7-Based" inside a product name: a qualifier the CMMS record rarely states (caps at probable). */
+const OS_QUALIFIER = /\b(?:microsoft\s+)?windows\s+(?:server\s+)?[a-z0-9.]+(?:\s*-\s*based|\s+based)?\b/gi;
+
+/** "LOGIQ, not including LOGIQ 100 Pro": the part after the marker names excluded products. */
+const EXCLUSION = /,?\s*\b(?:not\s+including|excluding|except(?:\s+for)?)\b\s+/i;
+
+/** Versions written into a product name ("IntelliSpace Portal 8.0.x", "Image Vault 3.x"). */
+const NAME_VERSION = /\b\d+(?:\.(?:\d+|x))*\.(?:\d+|x)\b/gi;
+
+/**
+ * Words a CMMS record may leave out without naming a different product: device kinds ("Pumps", "Monitor") and
+ * software qualifiers ("Control Software", "App"). A product name must still keep at least one other word.
+ */
+const OPTIONAL_WORDS = new Set([
+  'pump',
+  'pumps',
+  'monitor',
+  'monitors',
+  'patient',
+  'machine',
+  'unit',
+  'app',
+  'application',
+  'control',
+  'operating',
+  'client',
+  'builds',
+  'build',
+  'iot',
+  'medical',
+  'handheld',
+  'based',
+  'ivd',
+]);
+
+/** Kind words two different products share without being related ("R Series defibrillator", "… Dashboard"). */
+const SIMILARITY_NOISE = new Set([
+  'defibrillator',
+  'infusion',
+  'syringe',
+  'ventilator',
+  'central',
+  'station',
+  'telemetry',
+  'vital',
+  'signs',
+  'wireless',
+  'wifi',
+  'server',
+  'workstation',
+  'portal',
+  'viewer',
+  'dicom',
+  'system',
+  'monitoring',
+  'mmt',
+]);
+
+/**
+ * Device kinds that advisories write into product names ("Ultrasound EPIQ", "MRI 1.5T") and CMMS records keep in
+ * the device type instead. Only these words of the device type may complete a product name.
+ */
+const KIND_WORDS = new Set(['ultrasound', 'mri', 'ct', 'xray', 'mammography', 'ecg', 'ekg', 'eeg']);
+
 const UNKNOWN_MANUFACTURER = 'unknown';
 
-const RULE_STRENGTH: Record<string, number> = { model: 3, range: 3, name: 2, os: 2, similar: 1 };
+const RULE_STRENGTH: Record<HitStrength, number> = {
+  model: 4,
+  range: 4,
+  name: 3,
+  os: 3,
+  partial: 2,
+  similar: 1,
+};
 const CONFIDENCE_RANK: Record<MatchConfidence, number> = { confirmed: 3, probable: 2, possible: 1 };
 
 /** Manufacturer name words ("bd", "welch", "allyn") say nothing about the product: dropped from product tokens. */
 const MANUFACTURER_WORDS: ReadonlySet<string> = new Set(
   MANUFACTURER_ALIASES.flatMap((entry) => [entry.displayName, ...entry.aliases])
     .flatMap((name) => tokenize(name))
-    .filter((word) => !/\d/.test(word)),
+    // Single letters ("i" of i-SENS, "b" of B. Braun) would also strip product names ("Vivid I").
+    .filter((word) => !/\d/.test(word) && word.length >= 2),
 );
 
 function tokenize(text: string): string[] {
@@ -74,6 +146,11 @@ function isModelToken(token: string): boolean {
   return hasDigit && ((hasLetter && token.length >= 3) || (!hasLetter && token.length >= 4));
 }
 
+/** A bare number of four digits ("4000", "8015") names a model only together with a shared product word. */
+function isWeakModelId(id: string): boolean {
+  return /^\d{4}$/.test(id);
+}
+
 /** Model numbers in a text, compacted ("MMT-1710" → "mmt1710") and with CISA's slash lists expanded. */
 function modelIdsOf(text: string): Set<string> {
   const folded = foldDiacritics(text);
@@ -84,14 +161,16 @@ function modelIdsOf(text: string): Set<string> {
     for (const part of match[0].split('-')) if (isModelToken(part)) ids.add(part);
   }
   // "MX800/700/600" → mx700, mx600; "M8001A/2A/3A" → m8002a, m8003a; "FM20/FM30" → fm30.
+  // Each abbreviated item completes the one before it ("…/MX700/800" → mx800, not a prefix of the first item).
   for (const match of folded.matchAll(/\b([a-z]*\d+[a-z]*)((?:\/[a-z]*\d+[a-z]*)+)/g)) {
-    const base = match[1] ?? '';
+    let previous = match[1] ?? '';
     for (const suffix of (match[2] ?? '').split('/').filter((s) => s !== '')) {
       const id =
-        /^\d/.test(suffix) && suffix.length < base.length
-          ? base.slice(0, base.length - suffix.length) + suffix
+        /^\d/.test(suffix) && suffix.length < previous.length
+          ? previous.slice(0, previous.length - suffix.length) + suffix
           : suffix;
       if (isModelToken(id)) ids.add(id);
+      previous = id;
     }
   }
   return ids;
@@ -118,6 +197,11 @@ function modelRangesOf(text: string): ModelRange[] {
   return ranges;
 }
 
+/** "Efficia CM Series": model numbers starting with the series letters ("CM12") belong to it. */
+function seriesPrefixesOf(text: string): string[] {
+  return [...foldDiacritics(text).matchAll(/\b([a-z]{1,4})\s+series\b/g)].map((m) => m[1] ?? '');
+}
+
 function wildcardPattern(modelNumber: string): RegExp {
   const escaped = foldDiacritics(modelNumber)
     .replace(/[^a-z0-9?*]/g, '')
@@ -133,7 +217,11 @@ interface DeviceProfile {
   manufacturerKeys: string[];
   /** Model tokens without manufacturer words. */
   tokens: Set<string>;
+  /** Model tokens plus the device type's kind words ("Ultrasound"), for names that carry the device kind. */
+  nameTokens: Set<string>;
   modelIds: Set<string>;
+  /** Model numbers written in the model name itself ("Pyxis MedStation 4000"), not the catalog number field. */
+  nameModelIds: Set<string>;
   /** Tokens of everything the device record says, including its software and type (for generic OS products). */
   allTokens: Set<string>;
 }
@@ -144,88 +232,239 @@ function profileOf(device: Device): DeviceProfile {
   const modelIds = modelIdsOf(identity);
   const compactModelNumber = foldDiacritics(device.modelNumber).replace(/[^a-z0-9]/g, '');
   if (compactModelNumber !== '') modelIds.add(compactModelNumber);
+  const typeTokens = tokenize(device.deviceType).filter((t) => KIND_WORDS.has(t));
   const allTokens = new Set(tokenize(`${identity} ${device.softwareVersion} ${device.deviceType}`));
   const manufacturerKey = deviceManufacturerKey(device);
   const manufacturerKeys = manufacturerKey === '' ? [] : relatedManufacturerKeys(manufacturerKey);
-  return { manufacturerKey, manufacturerKeys, tokens, modelIds, allTokens };
-}
-
-interface ProductIdentity {
-  /** Name variants: the name without parentheses, then each parenthesised synonym ("XTR"). */
-  variants: string[][];
-  tokens: Set<string>;
-  modelIds: Set<string>;
-  ranges: ModelRange[];
-  patterns: RegExp[];
-  isGenericOs: boolean;
-}
-
-function identityOf(product: AdvisoryProduct): ProductIdentity {
-  const name = [product.productFamily, product.productName].filter((p) => p !== '').join(' ');
-  const withoutParens = name.replace(/\([^)]*\)/g, ' ');
-  const synonyms = [...name.matchAll(/\(([^()]+)\)/g)].map((m) => m[1] ?? '');
-  const wordTokens = (text: string): string[] =>
-    tokenize(text).filter((t) => !MANUFACTURER_WORDS.has(t) && !isModelToken(t));
-  const variants = [withoutParens, ...synonyms].map(wordTokens).filter((v) => v.length > 0);
-  // CISA sometimes puts model identifiers in the version branch ("MMT-1710", "882160 Gemini Dual").
-  const versionText = product.versionSpec.kind === 'free_text' ? product.versionSpec.raw : '';
-  const modelIds = modelIdsOf(`${name} ${versionText}`);
   return {
-    variants,
-    tokens: new Set([...tokenize(name), ...modelIds].filter((t) => !MANUFACTURER_WORDS.has(t))),
+    manufacturerKey,
+    manufacturerKeys,
+    tokens,
+    nameTokens: new Set([...tokens, ...typeTokens]),
     modelIds,
-    ranges: modelRangesOf(name),
-    patterns: product.modelNumbers.map(wildcardPattern),
-    isGenericOs: GENERIC_OS.test(product.productName.trim()),
+    nameModelIds: modelIdsOf(device.model),
+    allTokens,
   };
 }
 
+type VariantKind = 'name tokens' | 'synonym' | 'name variant';
+
+interface ProductIdentity {
+  /**
+   * Name variants: the name without parentheses and its slash alternatives, each parenthesised synonym ("XTR"),
+   * and a free-text "version" that names the product ("Accu-Chek Inform II").
+   */
+  variants: { words: string[]; kind: VariantKind }[];
+  /** Variants naming excluded products ("not including LOGIQ 100 Pro"). */
+  excluded: string[][];
+  tokens: Set<string>;
+  modelIds: Set<string>;
+  /**
+   * Model numbers that are part of the name itself ("Tasy EMR HTML5", "Centricity PACS RA1000"), not restated
+   * after "Model number" or in parentheses ("Xhibit Telemetry Receiver (XTR) Model number 96280").
+   */
+  nameModelIds: Set<string>;
+  /** The product name compacted to letters and digits ("discoverynm750b"), for model numbers written apart. */
+  compactName: string;
+  ranges: ModelRange[];
+  seriesPrefixes: string[];
+  patterns: RegExp[];
+  isGenericOs: boolean;
+  /** The name carries an OS qualifier ("Windows 7-Based") the device record cannot confirm. */
+  osQualified: boolean;
+  /** A version written into the name ("8.0.x"): the effective spec when the branch says all versions. */
+  nameVersion?: string;
+}
+
+/** Words of a name that can identify a product: no manufacturer words, no model numbers, no version fragments. */
+function nameWords(text: string): string[] {
+  return tokenize(text).filter(
+    (t) => !MANUFACTURER_WORDS.has(t) && !isModelToken(t) && t !== 'x' && !/^v\d+$/.test(t),
+  );
+}
+
+/** "Ultrasound EPIQ/Affiniti" → "Ultrasound EPIQ", "Ultrasound Affiniti"; model lists ("MX800/700") stay whole. */
+function slashAlternatives(text: string): string[] {
+  const match = /\b([A-Za-z][A-Za-z-]+)\/([A-Za-z][A-Za-z-]+)\b/.exec(text);
+  if (!match || match[0].toUpperCase() === 'PET/CT' || match[0].toUpperCase() === 'NM/CT') return [text];
+  const before = text.slice(0, match.index);
+  const after = text.slice(match.index + match[0].length);
+  return [`${before}${match[1]}${after}`, `${before}${match[2]}${after}`];
+}
+
+/** A word that can tell products apart: three letters or more, not a device kind or an optional word. */
+function isDistinctiveWord(word: string): boolean {
+  return word.length >= 3 && !/\d/.test(word) && !KIND_WORDS.has(word) && !OPTIONAL_WORDS.has(word);
+}
+
+/** The free-text version when it may list model numbers (no comparators, no dates). */
+function freeTextModels(product: AdvisoryProduct): string {
+  if (product.versionSpec.kind !== 'free_text') return '';
+  const text = product.versionSpec.raw;
+  return /[<>=]/.test(text) || MONTH_NAME.test(text) ? '' : text;
+}
+
+const MONTH_NAME = /\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b/i;
+
+/** A free-text "version" that is really a product name ("Accu-Chek Inform II", "MMT-523 Paradigm Revel"). */
+function nameLikeVersionText(product: AdvisoryProduct): string | undefined {
+  if (product.versionSpec.kind !== 'free_text') return undefined;
+  const text = product.versionSpec.raw;
+  if (/[<>=]/.test(text) || MONTH_NAME.test(text)) return undefined;
+  return nameWords(text).some(isDistinctiveWord) ? text : undefined;
+}
+
+const IDENTITY_CACHE = new WeakMap<AdvisoryProduct, ProductIdentity>();
+
+function identityOf(product: AdvisoryProduct): ProductIdentity {
+  const cached = IDENTITY_CACHE.get(product);
+  if (cached) return cached;
+  const fullName = [product.productFamily, product.productName].filter((p) => p !== '').join(' ');
+  const [included = fullName, ...excludedParts] = fullName.split(EXCLUSION);
+  const isGenericOs = GENERIC_OS.test(product.productName.trim());
+  const osQualified = !isGenericOs && new RegExp(OS_QUALIFIER.source, 'i').test(included);
+  const nameVersions = isGenericOs ? [] : [...included.matchAll(NAME_VERSION)].map((m) => m[0]);
+  const name = isGenericOs ? included : included.replace(OS_QUALIFIER, ' ').replace(NAME_VERSION, ' ');
+  const withoutParens = name.replace(/\([^)]*\)/g, ' ');
+  const synonyms = [...name.matchAll(/\(([^()]+)\)/g)].map((m) => m[1] ?? '');
+  const versionName = nameLikeVersionText(product);
+  const variantTexts: [string, VariantKind][] = [
+    ...slashAlternatives(withoutParens).map((text): [string, VariantKind] => [text, 'name tokens']),
+    ...synonyms.map((text): [string, VariantKind] => [text, 'synonym']),
+    ...(versionName !== undefined
+      ? [`${withoutParens} ${versionName}`, versionName].map((text): [string, VariantKind] => [
+          text,
+          'name variant',
+        ])
+      : []),
+  ];
+  const variants = variantTexts
+    .map(([text, kind]) => ({ words: nameWords(text), kind }))
+    .filter((v) => v.words.some((t) => !OPTIONAL_WORDS.has(t)));
+  const excluded = excludedParts
+    .flatMap((part) => part.split(/\s+and\s+|,/))
+    .map(nameWords)
+    .filter((v) => v.length > 0);
+  // CISA sometimes puts model identifiers in the version branch ("MMT-1710", "882160 Gemini Dual").
+  // Dates and comparator text ("distributed < april 1, 2018") hold no model numbers.
+  const modelIds = modelIdsOf(`${included} ${freeTextModels(product)}`);
+  const identity: ProductIdentity = {
+    variants,
+    excluded,
+    tokens: new Set(
+      [...tokenize(`${included} ${versionName ?? ''}`), ...modelIds].filter(
+        (t) => !MANUFACTURER_WORDS.has(t),
+      ),
+    ),
+    modelIds,
+    nameModelIds: modelIdsOf(
+      withoutParens.replace(/\b(?:model|part|ref|catalog)(?:\s*(?:number|no\.?|#))?\s*:?\s*[\w-]+/gi, ' '),
+    ),
+    compactName: foldDiacritics(included).replace(/[^a-z0-9]/g, ''),
+    ranges: modelRangesOf(included),
+    seriesPrefixes: seriesPrefixesOf(included),
+    patterns: product.modelNumbers.map(wildcardPattern),
+    isGenericOs,
+    osQualified,
+    ...(nameVersions.length === 1 && product.versionSpec.kind === 'all'
+      ? { nameVersion: nameVersions[0] }
+      : {}),
+  };
+  IDENTITY_CACHE.set(product, identity);
+  return identity;
+}
+
+type HitStrength = 'model' | 'range' | 'name' | 'os' | 'partial' | 'similar';
+
 interface ProductRuleHit {
-  strength: 'model' | 'range' | 'name' | 'os' | 'similar';
+  strength: HitStrength;
   rule: string;
+}
+
+function sharesWord(profile: DeviceProfile, product: ProductIdentity): boolean {
+  return [...profile.tokens].some((t) => !isModelToken(t) && t.length >= 3 && product.tokens.has(t));
+}
+
+function modelHit(profile: DeviceProfile, product: ProductIdentity): ProductRuleHit | undefined {
+  for (const id of profile.modelIds) {
+    const weak = isWeakModelId(id) && !sharesWord(profile, product);
+    if (product.modelIds.has(id) && !weak) return { strength: 'model', rule: `model number ${id}` };
+    if (product.patterns.some((p) => p.test(id)))
+      return { strength: 'model', rule: `model number pattern matches ${id}` };
+    // "Discovery NM750b" recorded, "Discovery NM 750b" advertised.
+    if (/[a-z]/.test(id) && /\d/.test(id) && id.length >= 5 && product.compactName.includes(id))
+      return { strength: 'model', rule: `model number ${id} in product name` };
+    const m = /^([a-z]+)(\d+)[a-z]*$/.exec(id);
+    for (const range of product.ranges) {
+      if (m && m[1] === range.prefix && Number(m[2]) >= range.low && Number(m[2]) <= range.high) {
+        return { strength: 'range', rule: `model ${id} in range ${range.text}` };
+      }
+    }
+    for (const prefix of product.seriesPrefixes) {
+      if (m && m[1] === prefix)
+        return { strength: 'range', rule: `model ${id} in the ${prefix.toUpperCase()} series` };
+    }
+  }
+  return undefined;
+}
+
+/** Tokens that must be present for a variant to name the device: its words less the optional kind words. */
+function requiredWords(variant: readonly string[]): string[] {
+  return variant.filter((t) => !OPTIONAL_WORDS.has(t));
 }
 
 /** How (and whether) an advisory product names this device. */
 function identifyProduct(profile: DeviceProfile, product: ProductIdentity): ProductRuleHit | undefined {
   if (product.isGenericOs) {
     // An OS listed in a medical advisory matches only devices whose record names that OS.
-    const osTokens = product.variants[0] ?? [];
+    const osTokens = product.variants[0]?.words ?? [];
     const named = osTokens.length > 0 && osTokens.every((t) => profile.allTokens.has(t));
     const osVersion = [...product.tokens].filter((t) => /\d/.test(t) && !profile.allTokens.has(t));
     return named && osVersion.length === 0
       ? { strength: 'os', rule: `operating system ${osTokens.join(' ')} named by the device` }
       : undefined;
   }
-  for (const id of profile.modelIds) {
-    if (product.modelIds.has(id)) return { strength: 'model', rule: `model number ${id}` };
-    if (product.patterns.some((p) => p.test(id)))
-      return { strength: 'model', rule: `model number pattern matches ${id}` };
-    for (const range of product.ranges) {
-      const m = /^([a-z]+)(\d+)$/.exec(id);
-      if (m && m[1] === range.prefix && Number(m[2]) >= range.low && Number(m[2]) <= range.high) {
-        return { strength: 'range', rule: `model ${id} in range ${range.text}` };
-      }
-    }
-  }
+  const byModel = modelHit(profile, product);
+  if (byModel) return byModel;
   // Different explicit model numbers on both sides: the same product line at best, never the same product.
-  const modelConflict = profile.modelIds.size > 0 && (product.modelIds.size > 0 || product.ranges.length > 0);
-  if (!modelConflict) {
-    for (const [i, variant] of product.variants.entries()) {
-      if (variant.every((t) => profile.tokens.has(t))) {
-        return { strength: 'name', rule: `${i === 0 ? 'name tokens' : 'synonym'} ${variant.join(' ')}` };
-      }
-    }
-    const deviceWords = [...profile.tokens].filter((t) => !isModelToken(t));
-    if (deviceWords.length >= 2 && product.variants.some((v) => deviceWords.every((t) => v.includes(t)))) {
-      return { strength: 'name', rule: `device name ${deviceWords.join(' ')} within product name` };
+  const modelConflict =
+    profile.modelIds.size > 0 &&
+    (product.modelIds.size > 0 || product.ranges.length > 0 || product.seriesPrefixes.length > 0);
+  if (modelConflict) return undefined;
+  // The advisory names a model number the record does not state ("Tasy EMR HTML5", "Centricity PACS RA1000"):
+  // the name identifies the product line, not which member of it.
+  const productMoreSpecific = product.nameModelIds.size > 0;
+  for (const variant of product.variants) {
+    const required = requiredWords(variant.words);
+    if (required.some((t) => !KIND_WORDS.has(t)) && required.every((t) => profile.nameTokens.has(t))) {
+      return productMoreSpecific
+        ? { strength: 'partial', rule: `${variant.kind} ${required.join(' ')}; model number not recorded` }
+        : { strength: 'name', rule: `${variant.kind} ${required.join(' ')}` };
     }
   }
-  const shared = [...profile.tokens].filter(
-    (t) => product.tokens.has(t) && (t.length >= 3 || isModelToken(t)),
-  );
-  return shared.length > 0
-    ? { strength: 'similar', rule: `similar name: shares ${shared.join(' ')}` }
-    : undefined;
+  // The record names the product less precisely than the advisory ("Tasy EMR" for "Tasy EMR HTML5"), and says
+  // nothing the advisory does not (a model number in the record's name that the product lacks means another one).
+  const deviceWords = [...profile.tokens].filter((t) => !isModelToken(t) && !OPTIONAL_WORDS.has(t));
+  const unmentionedModel = [...profile.nameModelIds].some((id) => !product.tokens.has(id));
+  if (
+    !unmentionedModel &&
+    deviceWords.length >= 2 &&
+    product.variants.some((v) => deviceWords.every((t) => v.words.includes(t)))
+  ) {
+    return { strength: 'partial', rule: `device name ${deviceWords.join(' ')} within product name` };
+  }
+  // Only similar: both sides share a distinctive word. When each side also has words of its own, they name
+  // different products of one line ("Alaris PC Unit 8015" vs "Alaris Gateway Workstation"): no finding. Different
+  // model numbers on both sides ("MX40" vs "MX100") returned above: a different model is a different product.
+  const common = [...profile.tokens].filter((t) => product.tokens.has(t));
+  const shared = common.filter((t) => isDistinctiveWord(t) && !SIMILARITY_NOISE.has(t));
+  if (shared.length === 0) return undefined;
+  const own = (tokens: Iterable<string>): string[] =>
+    [...tokens].filter((t) => !common.includes(t) && !OPTIONAL_WORDS.has(t) && t !== 'x');
+  const deviceOwn = own(profile.tokens);
+  const productOwn = own(product.variants[0]?.words ?? []);
+  if (deviceOwn.length > 0 && productOwn.length > 0) return undefined;
+  return { strength: 'similar', rule: `similar name: shares ${shared.join(' ')}` };
 }
 
 /** Canonical manufacturer key of a device (used to index devices by manufacturer). */
@@ -258,10 +497,22 @@ function affectedProducts(advisory: Advisory): AdvisoryProduct[] {
 
 interface Candidate {
   confidence: MatchConfidence;
+  hit: HitStrength;
   strength: number;
   order: number;
   product: AdvisoryProduct;
   reason: MatchReason;
+  /** The device's version is outside this product's affected versions: recognised, but not a finding. */
+  outside: boolean;
+}
+
+const STRONG_HITS: ReadonlySet<HitStrength> = new Set(['model', 'range', 'name', 'os']);
+
+/** The spec a product's versions are judged by: a version written in its name when the branch says "all". */
+function effectiveSpec(product: AdvisoryProduct, identity: ProductIdentity): VersionSpec {
+  if (identity.nameVersion === undefined) return product.versionSpec;
+  const parsed = parseVersionSpec(identity.nameVersion);
+  return parsed.kind === 'free_text' ? product.versionSpec : parsed;
 }
 
 function evaluateProduct(
@@ -272,31 +523,40 @@ function evaluateProduct(
 ): Candidate | undefined {
   if (!productManufacturerKeys(product).some((key) => profile.manufacturerKeys.includes(key)))
     return undefined;
-  const hit = identifyProduct(profile, identityOf(product));
+  const identity = identityOf(product);
+  if (identity.excluded.some((v) => requiredWords(v).every((t) => profile.nameTokens.has(t))))
+    return undefined;
+  const hit = identifyProduct(profile, identity);
   if (hit === undefined) return undefined;
-  const membership = versionSatisfies(product.versionSpec, device.softwareVersion);
-  // Outside the affected versions: not a finding, however the product was recognised.
-  if (membership === 'outside') return undefined;
-  const spec = describeVersionSpec(product.versionSpec);
+  const versionSpec = effectiveSpec(product, identity);
+  const membership = versionSatisfies(versionSpec, device.softwareVersion);
+  const spec = describeVersionSpec(versionSpec);
   const identified = hit.strength !== 'similar';
+  // Recognised only in part, or under a qualifier the record cannot confirm: at most probable.
+  const certain = STRONG_HITS.has(hit.strength) && !identity.osQualified;
   let confidence: MatchConfidence;
   let versionRule: string;
   if (membership === 'inside') {
-    confidence = identified ? 'confirmed' : 'possible';
-    versionRule =
-      product.versionSpec.kind === 'all' ? 'all versions' : `${device.softwareVersion.trim()} in ${spec}`;
+    confidence = !identified ? 'possible' : certain ? 'confirmed' : 'probable';
+    versionRule = versionSpec.kind === 'all' ? 'all versions' : `${device.softwareVersion.trim()} in ${spec}`;
+    if (identity.osQualified && identified)
+      versionRule += '; operating system qualifier not confirmed by the record';
   } else {
     confidence = identified ? 'probable' : 'possible';
     versionRule =
-      device.softwareVersion.trim() === ''
-        ? `not evaluable: device version unknown (affected: ${spec})`
-        : `not evaluable: ${device.softwareVersion.trim()} against ${spec}`;
+      membership === 'outside'
+        ? `${device.softwareVersion.trim()} outside ${spec}`
+        : device.softwareVersion.trim() === ''
+          ? `not evaluable: device version unknown (affected: ${spec})`
+          : `not evaluable: ${device.softwareVersion.trim()} against ${spec}`;
   }
   return {
     confidence,
-    strength: RULE_STRENGTH[hit.strength] ?? 0,
+    hit: hit.strength,
+    strength: RULE_STRENGTH[hit.strength],
     order,
     product,
+    outside: membership === 'outside',
     reason: {
       productId: product.productId,
       productFullName: product.fullName,
@@ -315,19 +575,29 @@ function isBetter(a: Candidate, b: Candidate): boolean {
 
 /**
  * Matches one device to one advisory (DESIGN.md §4). Every affected product entry is tried and the best wins:
- * `confirmed` (manufacturer and product identified, version inside the affected spec or all versions affected) >
- * `probable` (identified, version unknown or not evaluable) > `possible` (manufacturer matches, product only
- * similar). A product entry whose affected versions exclude the device's version never counts, so the result is
- * null when nothing matches or every recognised entry has the device's version outside its range.
+ * `confirmed` (manufacturer and product identified by model number or full name, version inside the affected
+ * spec or all versions affected) > `probable` (identified, but the version is unknown or not evaluable, or the
+ * product is recognised only in part: the record names it less precisely than the advisory, or the advisory
+ * qualifies it by an operating system the record does not state) > `possible` (same manufacturer, names only
+ * share a word and neither names a different product: needs review). A product entry whose affected versions
+ * exclude the device's version never counts; and when any entry identifies the device fully (model number or
+ * name), weaker partial or similar entries of the same advisory are ignored, so a fixed release is not
+ * re-reported through a sibling entry. Null when nothing matches.
  */
 export function matchDeviceToAdvisory(device: Device, advisory: Advisory): DeviceMatch | null {
   const profile = profileOf(device);
   if (profile.manufacturerKey === '') return null;
-  let best: Candidate | undefined;
+  const candidates: Candidate[] = [];
   affectedProducts(advisory).forEach((product, order) => {
     const candidate = evaluateProduct(device, profile, product, order);
-    if (candidate && (best === undefined || isBetter(candidate, best))) best = candidate;
+    if (candidate) candidates.push(candidate);
   });
+  const fullyIdentified = candidates.some((c) => STRONG_HITS.has(c.hit));
+  let best: Candidate | undefined;
+  for (const candidate of candidates) {
+    if (candidate.outside || (fullyIdentified && !STRONG_HITS.has(candidate.hit))) continue;
+    if (best === undefined || isBetter(candidate, best)) best = candidate;
+  }
   if (best === undefined) return null;
   const productId = best.product.productId;
   const productCves = advisory.vulnerabilities

@@ -101,8 +101,9 @@ export function compareVersions(a: string, b: string): number {
 export function isVersionLike(raw: string): boolean {
   const text = cleanVersionText(raw);
   if (text === '' || !/\d/.test(text) || MONTHS.test(text)) return false;
+  // "1.1.3 MR Build 11": noise words do not count towards the three parts a version may have.
   const parts = text.split(/\s+/);
-  if (parts.length > 3) return false;
+  if (parts.filter((part) => !NOISE_WORDS.has(part.toLowerCase())).length > 3) return false;
   for (const part of parts) {
     if (!/^[0-9A-Za-z]+(?:[._\-+][0-9A-Za-z]+)*$/.test(part)) return false;
   }

@@ -79,7 +79,7 @@ describe('matchDeviceToAdvisory on ICSMA-20-049-01 (Spacelabs XTR 96280 v1.0.2)'
     expect(match?.reason.productRule).toBe('synonym xtr');
   });
 
-  it('does not match another product of the same vendor, or only as possible', () => {
+  it('does not match another product of the same line; a record naming only the line is possible', () => {
     const otherProduct = device({
       deviceId: 'x5',
       manufacturer: 'Spacelabs',
@@ -87,8 +87,13 @@ describe('matchDeviceToAdvisory on ICSMA-20-049-01 (Spacelabs XTR 96280 v1.0.2)'
       softwareVersion: '3.1',
     });
     expect(matchDeviceToAdvisory(otherProduct, spacelabs)).toBeNull();
-    const similar = device({ deviceId: 'x6', manufacturer: 'Spacelabs', model: 'Xhibit Central Station' });
-    expect(matchDeviceToAdvisory(similar, spacelabs)?.confidence).toBe('possible');
+    // "Xhibit Central Station" and "Xhibit Telemetry Receiver" share the line name but each names its own product.
+    const sibling = device({ deviceId: 'x6', manufacturer: 'Spacelabs', model: 'Xhibit Central Station' });
+    expect(matchDeviceToAdvisory(sibling, spacelabs)).toBeNull();
+    const lineOnly = device({ deviceId: 'x6b', manufacturer: 'Spacelabs', model: 'Xhibit' });
+    const match = matchDeviceToAdvisory(lineOnly, spacelabs);
+    expect(match?.confidence).toBe('possible');
+    expect(match?.reason.productRule).toBe('similar name: shares xhibit');
   });
 
   it('matches the listed Windows products only when the device names that operating system', () => {
@@ -157,7 +162,7 @@ const LABELLED: LabelledDevice[] = [
     expected: null,
   },
   {
-    label: 'BD Alaris PC Unit 8000 (another model number) is only possible',
+    label: 'BD Alaris PC Unit 8000 (another model number) is another product: no finding',
     device: {
       deviceId: 'a3',
       manufacturer: 'Becton Dickinson',
@@ -165,7 +170,7 @@ const LABELLED: LabelledDevice[] = [
       softwareVersion: '9.1',
     },
     advisory: 'icsma/icsma-20-317-01',
-    expected: 'possible',
+    expected: null,
   },
   {
     label: 'Philips IntelliVue MX450 falls in the MX400-MX850 model range; version not evaluable',
@@ -333,5 +338,31 @@ describe('products without a known vendor', () => {
     expect(result.advisory.products[0]?.manufacturerKey).toBe('unknown');
     const d = device({ deviceId: 'u', manufacturer: 'Unknown', model: 'Mystery Pump 2000' });
     expect(matchDeviceToAdvisory(d, result.advisory)).toBeNull();
+  });
+});
+
+describe('model-number evidence (the demo weakness of ICSMA-19-255-01)', () => {
+  const wlan = loadAdvisory('icsma/icsma-19-255-01');
+
+  it('identifies an IntelliVue MX800 recorded with model number 865240 by its model number, not as possible', () => {
+    const mx800 = device({
+      deviceId: 'mx800',
+      manufacturer: 'Philips Healthcare',
+      model: 'IntelliVue MX800',
+      modelNumber: '865240',
+      softwareVersion: 'M.00.03',
+    });
+    const match = matchDeviceToAdvisory(mx800, wlan);
+    // The affected versions are the WLAN module's ("Version B, Firmware A.01.09"): free text, so probable.
+    expect(match?.confidence).toBe('probable');
+    expect(match?.reason.productId).toBe('CSAFPID-0001');
+    expect(match?.reason.productRule).toMatch(/^model number (mx800|865240)$/);
+  });
+
+  it('expands abbreviated model lists item by item ("…/MX700/800" names the MX800)', () => {
+    const mx800 = device({ deviceId: 'mx800b', manufacturer: 'Philips', model: 'IntelliVue MX800' });
+    const match = matchDeviceToAdvisory(mx800, loadAdvisory('icsma/icsma-18-156-01'));
+    expect(match?.reason.productId).toBe('CSAFPID-0003');
+    expect(match?.reason.productRule).toBe('model number mx800');
   });
 });
