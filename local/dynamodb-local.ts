@@ -14,13 +14,35 @@ export interface DynamoDbLocal {
 const running = new Set<ChildProcess>();
 let exitHookInstalled = false;
 
-/** Last line of defence: never leave a java process behind, whatever way Node exits. */
+const TERMINATING_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/**
+ * Last line of defence: never leave a java process behind, whatever way Node exits. A signal that kills Node
+ * (Ctrl-C while the stack is still starting, before anyone handles it) emits no 'exit' event, so the signals
+ * are watched too: java is killed, and when nobody else listens, the signal is re-raised so Node still ends by
+ * it as it would have by default.
+ */
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  process.on('exit', () => {
+  const killAll = () => {
     for (const child of running) child.kill('SIGKILL');
-  });
+  };
+  process.on('exit', killAll);
+  for (const signal of TERMINATING_SIGNALS) {
+    const onSignal = () => {
+      const exited = [...running].map((child) => new Promise((done) => child.once('exit', done)));
+      killAll();
+      if (process.listenerCount(signal) > 1) return; // someone else (the CLI) handles it and stops the stack
+      // Reap java first (no zombie left behind), then end by the signal as Node would have.
+      const grace = new Promise((done) => setTimeout(done, 2000).unref());
+      void Promise.race([Promise.all(exited), grace]).then(() => {
+        process.off(signal, onSignal);
+        process.kill(process.pid, signal);
+      });
+    };
+    process.on(signal, onSignal);
+  }
 }
 
 /** Starts the official DynamoDB Local (in memory) on a free loopback port and waits until it answers. */
