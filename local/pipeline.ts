@@ -5,15 +5,17 @@ import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aw
 import { DynamoDeviceRepository } from '../shared/adapters/dynamodb/device-repository';
 import { DynamoEnrichmentRepository } from '../shared/adapters/dynamodb/enrichment-repository';
 import { DynamoFindingRepository } from '../shared/adapters/dynamodb/finding-repository';
+import { DynamoPolicyRepository } from '../shared/adapters/dynamodb/policy-repository';
 import { TableClient } from '../shared/adapters/dynamodb/table-client';
 import { DynamoValidationRepository } from '../shared/adapters/dynamodb/validation-repository';
 import { DynamoWorkOrderRepository } from '../shared/adapters/dynamodb/work-order-repository';
 import { SqsMatchQueue } from '../shared/adapters/sqs/sqs-queues';
 import type { DocumentOutcome } from '../shared/application/ingest-advisories';
+import { applyPolicyText } from '../shared/application/policy-admin';
 import { type SyncReport, syncDevices } from '../shared/application/sync-devices';
+import { importValidationText } from '../shared/application/validation-import';
 import { CsvInventorySource } from '../shared/connectors/csv/inventory-csv';
 import type { Finding } from '../shared/domain/finding';
-import { parseValidationCsv, parseValidationJson } from '../shared/domain/validation';
 import type { WorkOrder } from '../shared/domain/work-order';
 import type { LocalRunner } from './runner';
 import { LOCAL_REGION, type LocalStack } from './stack';
@@ -23,6 +25,8 @@ export interface PipelineInput {
   advisoryPaths: readonly string[];
   kevFile?: string;
   validationsFile?: string;
+  /** Hospital patch policy (JSON, shared/domain/policy.ts), stored as the active policy before anything runs. */
+  policyFile?: string;
   outDir: string;
   log?: (line: string) => void;
 }
@@ -116,17 +120,31 @@ export async function runPipeline(
 
     let validationsLoaded = 0;
     let validationErrors: PipelineResult['validationErrors'] = [];
+    if (input.policyFile) {
+      const { policy } = await applyPolicyText(
+        new DynamoPolicyRepository(table),
+        readFileSync(input.policyFile, 'utf8'),
+        input.policyFile,
+        { ...operator, reason: `policy ${input.policyFile}` },
+      );
+      log(`policy: ${policy.policyVersion} active`);
+    }
     if (input.validationsFile) {
-      const text = readFileSync(input.validationsFile, 'utf8');
-      const parsed = input.validationsFile.endsWith('.json')
-        ? parseValidationJson(text)
-        : parseValidationCsv(text);
-      validationErrors = parsed.errors;
-      const repository = new DynamoValidationRepository(table);
-      for (const record of parsed.records)
-        await repository.save(record, { ...operator, reason: `import ${input.validationsFile}` });
-      validationsLoaded = parsed.records.length;
-      log(`validations: ${validationsLoaded} loaded, ${parsed.errors.length} rejected`);
+      // Through the recordValidation use-case (scope ids, transitions, history, audit), as the API and CLI do.
+      const imported = await importValidationText(
+        {
+          validations: new DynamoValidationRepository(table),
+          devices: new DynamoDeviceRepository(table),
+          findings: new DynamoFindingRepository(table),
+        },
+        readFileSync(input.validationsFile, 'utf8'),
+        input.validationsFile,
+        { system: operator.actor },
+        { now: new Date().toISOString() },
+      );
+      validationErrors = imported.errors;
+      validationsLoaded = imported.loaded;
+      log(`validations: ${validationsLoaded} loaded, ${validationErrors.length} rejected`);
     }
 
     let kevEntries = 0;
