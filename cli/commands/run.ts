@@ -14,7 +14,9 @@ Devices (one of):
 Options:
   --advisories PATH     CSAF JSON file or folder; repeatable (required)
   --kev FILE            CISA KEV catalog JSON
-  --validations FILE    manufacturer validation records, CSV or JSON (DESIGN.md §5)
+  --validations FILE    manufacturer validation records, CSV or JSON (DESIGN.md §5), or a manufacturer's
+                        validated-patch list (manufacturer,product,versions,patch_id,status,date,reference)
+  --policy FILE         hospital patch policy, JSON (see data/demo/policy.json)
   --out DIR             output folder (default: out)
   --json                print the summary as JSON
   -h, --help            this help`;
@@ -31,6 +33,7 @@ async function run(args: readonly string[]): Promise<number> {
       advisories: { type: 'string', multiple: true },
       kev: { type: 'string' },
       validations: { type: 'string' },
+      policy: { type: 'string' },
       out: { type: 'string', default: 'out' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -50,6 +53,7 @@ async function run(args: readonly string[]): Promise<number> {
     advisoryPaths: values.advisories,
     ...(values.kev ? { kevFile: values.kev } : {}),
     ...(values.validations ? { validationsFile: values.validations } : {}),
+    ...(values.policy ? { policyFile: values.policy } : {}),
     outDir: values.out,
     log: progressLine(),
   };
