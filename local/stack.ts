@@ -6,6 +6,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { type FauxqsServer, startFauxqs } from 'fauxqs';
 import { ENV } from '../shared/config/env-names';
+import { type AlertSubscription, DEMO_ALERT_ROUTING, filterPolicyFor } from '../shared/domain/alert-routing';
 import {
   type EnvSource,
   FUNCTIONS,
@@ -34,6 +35,20 @@ export interface LocalStackOptions {
   servicenow?: SimulatorOptions | false;
   /** Settings normally given to CDK per hospital; defaults point at the embedded simulator. */
   cmms?: { kind: string; baseUrl: string; username: string; password: string; workOrderTable?: string };
+  /**
+   * Alert recipients (shared/domain/alert-routing.ts): one capture queue per subscription, subscribed to the
+   * stakeholder topic with the same filter policy CDK gives the email/SMS subscription. Default: the demo routing.
+   */
+  alertSubscriptions?: readonly AlertSubscription[];
+}
+
+/** The local stand-in for one email or SMS subscription: a queue receiving what that recipient would. */
+export interface LocalAlertSubscription {
+  id: string;
+  role: AlertSubscription['role'];
+  channel: AlertSubscription['channel'];
+  endpoint: string;
+  queueUrl: string;
 }
 
 export interface LocalStack {
@@ -44,6 +59,8 @@ export interface LocalStack {
   readonly dlqUrls: Readonly<Record<QueueKey, string>>;
   readonly topicArns: Readonly<Record<TopicKey, string>>;
   readonly alertCaptureQueueUrl: string;
+  /** One capture queue per alert subscription, filtered like the real subscription. */
+  readonly alertSubscriptions: readonly LocalAlertSubscription[];
   readonly servicenow: ServiceNowSimulator | null;
   readonly fauxqs: FauxqsServer;
   /** Process id of the DynamoDB Local java process (read-only; tests check that stop() ends it). */
@@ -97,6 +114,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       topic: `medpatch-${kebab(TOPICS.stakeholderAlerts.id)}`,
       queue: LOCAL_ALERT_CAPTURE_QUEUE,
     });
+    const alertSubscriptions: LocalAlertSubscription[] = [];
+    for (const sub of options.alertSubscriptions ?? DEMO_ALERT_ROUTING.subscriptions) {
+      const queue = fauxqs.createQueue(`${LOCAL_ALERT_CAPTURE_QUEUE}-${sub.id}`);
+      fauxqs.subscribe({
+        topic: `medpatch-${kebab(TOPICS.stakeholderAlerts.id)}`,
+        queue: `${LOCAL_ALERT_CAPTURE_QUEUE}-${sub.id}`,
+        attributes: { FilterPolicy: JSON.stringify(filterPolicyFor(sub)) },
+      });
+      const { id, role, channel, endpoint } = sub;
+      alertSubscriptions.push({ id, role, channel, endpoint, queueUrl: queue.queueUrl });
+    }
 
     const cmms = options.cmms ?? {
       kind: 'servicenow',
@@ -148,6 +176,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       dlqUrls,
       topicArns,
       alertCaptureQueueUrl: capture.queueUrl,
+      alertSubscriptions,
       servicenow,
       fauxqs,
       dynamoDbPid: dynamo.pid,
