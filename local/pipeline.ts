@@ -17,6 +17,8 @@ import { importValidationText } from '../shared/application/validation-import';
 import { CsvInventorySource } from '../shared/connectors/csv/inventory-csv';
 import type { Finding } from '../shared/domain/finding';
 import type { WorkOrder } from '../shared/domain/work-order';
+import { writePostureReport } from './report/write-report';
+import type { ReportCmms } from './report/report-model';
 import type { LocalRunner } from './runner';
 import { LOCAL_REGION, type LocalStack } from './stack';
 
@@ -29,6 +31,8 @@ export interface PipelineInput {
   policyFile?: string;
   outDir: string;
   log?: (line: string) => void;
+  /** Where work orders go, so report.html can link its identifiers (plain ids when absent). */
+  cmms?: ReportCmms;
 }
 
 export interface FindingRow {
@@ -58,7 +62,14 @@ export interface WorkOrderRow {
 }
 
 export interface AlertRow {
+  /** The domain event that caused the alert (its id and kind, e.g. NEW_FINDING, DECISION_UPGRADED). */
   eventId: string;
+  eventKind: string;
+  /** Who received it: the role, the subscription and its endpoint, on which channel. */
+  audience: string;
+  subscription: string;
+  endpoint: string;
+  channel: string;
   subject: string;
   message: string;
   attributes: Record<string, string>;
@@ -88,6 +99,8 @@ export interface PipelineResult {
   rejectedDevices: SyncReport['rejected'];
   advisoryOutcomes: DocumentOutcome[];
   validationErrors: { line: number; column?: string; message: string }[];
+  /** The posture report written next to the JSON files (`<outDir>/report.html`). */
+  reportFile: string;
 }
 
 /**
@@ -208,7 +221,22 @@ export async function runPipeline(
     const workOrders = (await new DynamoWorkOrderRepository(table).listAll()).sort((a, b) =>
       a.correlationId < b.correlationId ? -1 : 1,
     );
-    const alerts = await drainAlerts(sqs, stack.alertCaptureQueueUrl);
+    await drainAlerts(sqs, stack.alertCaptureQueueUrl); // the unfiltered catch-all; rows come per subscription
+    const alerts: AlertRow[] = [];
+    for (const sub of stack.alertSubscriptions) {
+      for (const row of await drainAlerts(sqs, sub.queueUrl)) {
+        alerts.push({
+          ...row,
+          audience: sub.role,
+          subscription: sub.id,
+          endpoint: sub.endpoint,
+          channel: sub.channel,
+        });
+      }
+    }
+    alerts.sort((a, b) =>
+      a.eventId === b.eventId ? (a.subscription < b.subscription ? -1 : 1) : a.eventId < b.eventId ? -1 : 1,
+    );
 
     const findingRows: FindingRow[] = findings.map((f) => ({
       assetTag: f.assetTag,
@@ -277,6 +305,13 @@ export async function runPipeline(
     write('work-orders.json', workOrderRows);
     write('alerts.json', alerts);
     write('summary.json', summary);
+    const reportFile = await writePostureReport(table, {
+      outDir: input.outDir,
+      summary,
+      findings: findingRows,
+      workOrders: workOrderRows,
+      ...(input.cmms ? { cmms: input.cmms } : {}),
+    });
     return {
       summary,
       findings: findingRows,
@@ -285,6 +320,7 @@ export async function runPipeline(
       rejectedDevices: sync.rejected,
       advisoryOutcomes,
       validationErrors,
+      reportFile,
     };
   } finally {
     dynamodb.destroy();
@@ -359,6 +395,11 @@ async function drainAlerts(sqs: SQSClient, queueUrl: string): Promise<AlertRow[]
       );
       alerts.push({
         eventId: attributes.eventId ?? '',
+        eventKind: attributes.eventKind ?? '',
+        audience: '',
+        subscription: '',
+        endpoint: '',
+        channel: attributes.channel ?? '',
         subject: envelope.Subject ?? '',
         message: envelope.Message ?? '',
         attributes,
