@@ -132,10 +132,10 @@ describe('walking skeleton on the local stack', () => {
     for (const finding of spacelabs) expect(finding.action).not.toBe('APPLY_PATCH');
   });
 
-  it('routes alerts through SNS to the captured subscription, one per domain event', () => {
+  it('routes alerts through SNS to the filtered subscriptions, once per domain event and subscription', () => {
     expect(first.alerts.length).toBeGreaterThan(0);
-    const eventIds = first.alerts.map((a) => a.eventId);
-    expect(new Set(eventIds).size).toBe(eventIds.length);
+    const deliveries = first.alerts.map((a) => `${a.eventId} ${a.subscription}`);
+    expect(new Set(deliveries).size).toBe(deliveries.length);
     for (const alert of first.alerts)
       expect(alert.attributes.decision).toMatch(/IMMEDIATE|OUT_OF_CYCLE|SCHEDULED|DEFER/);
   });
