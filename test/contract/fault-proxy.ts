@@ -55,7 +55,7 @@ export async function startFaultProxy(): Promise<FaultProxy> {
       return;
     }
     if (fault?.kind === 'status') {
-      const headers = { 'Content-Type': 'application/json', ...fault.headers };
+      const headers: Record<string, string> = { 'Content-Type': 'application/json', ...fault.headers };
       entry(fault.status, headers['Retry-After'] ?? null);
       res.writeHead(fault.status, headers);
       res.end(

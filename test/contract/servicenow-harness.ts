@@ -37,19 +37,23 @@ export class ServiceNowSeeder {
     return id;
   }
 
+  /** The cmdb_ci_med_device values for a seed (references created as needed). */
+  row(seed: SeedDevice, extra: Record<string, string> = {}): Record<string, string> {
+    return {
+      name: seed.assetTag,
+      asset_tag: seed.assetTag,
+      serial_number: seed.serialNumber,
+      manufacturer: this.company(seed.manufacturer),
+      model_id: this.model(seed.model, seed.manufacturer),
+      u_software_version: seed.softwareVersion,
+      ...extra,
+    };
+  }
+
+  /** Inserts a device one simulated second after the previous one; returns its sys_id. */
   device(seed: SeedDevice, table = 'cmdb_ci_med_device', extra: Record<string, string> = {}): string {
     this.sim.advanceClock(1000);
-    return (
-      this.sim.insert(table, {
-        name: seed.assetTag,
-        asset_tag: seed.assetTag,
-        serial_number: seed.serialNumber,
-        manufacturer: this.company(seed.manufacturer),
-        model_id: this.model(seed.model, seed.manufacturer),
-        u_software_version: seed.softwareVersion,
-        ...extra,
-      }).sys_id ?? ''
-    );
+    return this.sim.insert(table, this.row(seed, extra)).sys_id ?? '';
   }
 
   async patch(table: string, sysId: string, values: Record<string, string>): Promise<void> {

@@ -116,7 +116,8 @@ export class ServiceNowConnector implements CmmsConnector {
       const page: DevicePage = { devices: [], rejected: [] };
       for (const record of records) {
         const sysId = fieldText(record.sys_id);
-        const stamp = fieldText(record.sys_updated_on);
+        // Stamp + modification count: an update in the same second still counts as new.
+        const stamp = `${fieldText(record.sys_updated_on)}#${fieldText(record.sys_mod_count)}`;
         if (sysId && seen.get(sysId) === stamp) continue;
         if (sysId) seen.set(sysId, stamp);
         const mapped = mapServiceNowDevice(record, this.mapping);

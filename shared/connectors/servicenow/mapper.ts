@@ -29,7 +29,7 @@ const DEFAULT_MAPPING: DeviceMapping = {
 
 /** Columns to request for a mapping (sys_id, sys_updated_on and sys_class_name always). */
 export function columnsFor(mapping: DeviceMapping): string[] {
-  const columns = new Set(['sys_id', 'sys_updated_on', 'sys_class_name']);
+  const columns = new Set(['sys_id', 'sys_updated_on', 'sys_mod_count', 'sys_class_name']);
   for (const column of Object.values(mapping.fields)) if (column) columns.add(column);
   return [...columns];
 }
