@@ -47,3 +47,13 @@ export function dynamoDbLocalDescendants(ancestor: number = process.pid): number
 export function listeningServerCount(): number {
   return process.getActiveResourcesInfo().filter((name) => name === 'TCPServerWrap').length;
 }
+
+/** True while the process runs; a zombie (ended, not yet reaped by its new parent) counts as ended. */
+export function isRunning(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
