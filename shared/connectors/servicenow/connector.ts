@@ -263,6 +263,25 @@ export class ServiceNowConnector implements CmmsConnector {
     return record ? { sysId: fieldText(record.sys_id), number: fieldText(record.number) } : null;
   }
 
+  /**
+   * Appends a work note (journal field `work_notes`) to one record, e.g. the change-request enrichment verdict.
+   * Not retried blindly after a timeout: a journal append is not idempotent, and a doubled note is worse than an
+   * error the caller reports.
+   */
+  async appendWorkNote(table: string, sysId: string, text: string): Promise<void> {
+    if (!/^[a-z][a-z0-9_]*$/.test(table)) throw new ValidationError(`"${table}" is not a ServiceNow table name`);
+    if (!/^[0-9a-f]{32}$/.test(sysId)) throw new ValidationError(`"${sysId}" is not a ServiceNow sys_id`);
+    await this.request(
+      {
+        method: 'PATCH',
+        url: `${this.tableUrl(table)}/${sysId}?sysparm_fields=sys_id`,
+        body: JSON.stringify({ work_notes: text }),
+      },
+      `append work note to ${table} ${sysId}`,
+      false,
+    );
+  }
+
   private tableUrl(table: string, params?: URLSearchParams): string {
     return `${this.config.instanceUrl}/api/now/table/${table}${params ? `?${params.toString()}` : ''}`;
   }
