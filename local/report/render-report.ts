@@ -207,7 +207,7 @@ export function renderReport(input: ReportInput): string {
 <header>
   <div>
     <h1>Medical device security patch posture</h1>
-    <p class="sub">${input.organization ? html`${input.organization} · ` : ''}Generated <time datetime="${input.generatedAt}">${generatedText}</time> · CMMS: ${cmmsLine}</p>
+    <p class="sub">${input.organization ? html`${input.organization} · ` : ''}Generated <time datetime="${input.generatedAt}">${generatedText}</time> · Work orders: ${cmmsLine}</p>
   </div>
   <div class="brand">MedPatch</div>
 </header>

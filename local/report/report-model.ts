@@ -21,7 +21,7 @@ export interface ReportFinding {
   product: string;
   matchConfidence: string;
   validationStatus: string;
-  action: string | null;
+  action?: string | null;
   decision: string | null;
   remediationState: string;
 }
