@@ -16,8 +16,22 @@ export interface Actor {
 
 /** Devices mirrored from the CMMS. Writes only what changed, each change with its audit event. */
 export interface DeviceRepository {
-  /** Stores the devices whose content changed; returns those (unchanged ones are not written). */
-  saveChanged(devices: readonly Device[], actor: Actor): Promise<{ changed: Device[]; unchanged: number }>;
+  /**
+   * Stores the devices whose content changed; returns those (unchanged ones are not written). `created` names the
+   * new ones; `outboxIds` the device-changed outbox entries written in the same transactions as the changes.
+   */
+  saveChanged(
+    devices: readonly Device[],
+    actor: Actor,
+  ): Promise<{ changed: Device[]; unchanged: number; created?: string[]; outboxIds?: string[] }>;
+  /** Outbox entries (device ids whose device-changed message may not have been sent yet), oldest first. */
+  pendingMatches?(): Promise<{ id: string; deviceIds: string[] }[]>;
+  /** Removes outbox entries once their messages are on the match queue. */
+  clearPendingMatches?(ids: readonly string[]): Promise<void>;
+  /** Id, source record id and status of every stored device of a source (full reconciliation). */
+  listSourceSummaries?(
+    source: string,
+  ): Promise<{ deviceId: string; sourceRecordId: string; status: Device['status'] }[]>;
   get(deviceId: string): Promise<Device | null>;
   listByManufacturer(manufacturerKey: string): Promise<Device[]>;
   listAll(): Promise<Device[]>;

@@ -40,6 +40,8 @@ export const keys = {
   kev: (cve: string) => ({ pk: `CVE#${cve}`, sk: '#KEV' }),
   workOrder: (correlationId: string) => ({ pk: `WORKORDER#${correlationId}`, sk: '#WORKORDER' }),
   watermark: (source: string) => ({ pk: `SYNC#${source}`, sk: '#WATERMARK' }),
+  /** Device-changed outbox entry, written in the device-change transaction and deleted once sent. */
+  matchOutbox: (entryId: string) => ({ pk: 'OUTBOX#DEVICE_CHANGED', sk: entryId }),
   alertSent: (eventId: string) => ({ pk: `ALERT#${eventId}`, sk: '#SENT' }),
   /** A SCHEDULED / DEFER alert event waiting for the daily digest of its day (TTL). */
   digestEntry: (day: string, eventId: string) => ({ pk: `DIGEST#${day}`, sk: `EVENT#${eventId}` }),
