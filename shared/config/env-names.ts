@@ -18,4 +18,9 @@ export const ENV = {
   cmmsFieldMap: 'MEDPATCH_CMMS_FIELD_MAP',
   /** The hospital's patch policy as compact JSON (deploy setting `policyFile`). */
   policy: 'MEDPATCH_POLICY',
+  /**
+   * Change-enrichment HMAC key, locally only. In AWS the key is the `enrichmentHmacKeys` (array, newest first) or
+   * `enrichmentHmacKey` field of the CMMS secret (MEDPATCH_CMMS_SECRET_ARN), read at cold start.
+   */
+  enrichmentHmacKey: 'MEDPATCH_ENRICHMENT_HMAC_KEY',
 } as const;
