@@ -164,6 +164,22 @@ export const FUNCTIONS = {
     },
     access: { tableRead: ['main'], tableWrite: ['main'], queueSend: ['match'] },
   },
+  validationApi: {
+    id: 'ValidationApiFunction',
+    entry: 'functions/validation-api/handler.ts',
+    description: 'Records and lists manufacturer validation records; re-assesses the findings they affect',
+    memoryMb: 512,
+    timeoutSeconds: 30,
+    triggers: [
+      { kind: 'http', method: 'POST', path: '/v1/validations' },
+      { kind: 'http', method: 'GET', path: '/v1/validations' },
+    ],
+    environment: {
+      [ENV.tableName]: { table: 'main' },
+      [ENV.prioritizeQueueUrl]: { queueUrl: 'prioritize' },
+    },
+    access: { tableRead: ['main'], tableWrite: ['main'], queueSend: ['prioritize'] },
+  },
   matcher: {
     id: 'MatcherFunction',
     entry: 'functions/matcher/handler.ts',
