@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { generateDemoHospital, seedDemoHospital } from '../../local/demo/hospital';
 import { runPipeline } from '../../local/pipeline';
@@ -54,6 +55,8 @@ async function demo(args: readonly string[]): Promise<number> {
       validationsFile: DEMO_VALIDATIONS,
       outDir: values.out,
       log: progressLine(),
+      // The simulator stops with the run, so the report shows plain CMMS ids rather than dead links.
+      cmms: { kind: 'other', name: 'the ServiceNow simulator' },
     });
     const changeRequests = stack.servicenow.list('change_request').length;
     printSummary(
@@ -62,6 +65,7 @@ async function demo(args: readonly string[]): Promise<number> {
       values.json,
       `ServiceNow simulator holds ${changeRequests} change_request records`,
     );
+    if (!values.json) console.log(`  report               ${resolve(result.reportFile)}`);
     return 0;
   });
 }

@@ -69,6 +69,7 @@ async function run(args: readonly string[]): Promise<number> {
         const result = await runPipeline(stack, runner, {
           ...pipeline,
           devices: { kind: 'inventory', csvText },
+          cmms: { kind: 'other', name: 'the file outbox' },
         });
         for (const rejected of result.rejectedDevices)
           console.error(`  rejected ${rejected.recordId}: ${rejected.message}`);
@@ -78,6 +79,7 @@ async function run(args: readonly string[]): Promise<number> {
           values.json,
           `work orders written to ${outbox}/work-order-outbox.json`,
         );
+        if (!values.json) console.log(`  report               ${resolve(result.reportFile)}`);
         return 0;
       },
     );
@@ -95,8 +97,13 @@ async function run(args: readonly string[]): Promise<number> {
   return withLocalStack(
     { servicenow: false, cmms: { kind: 'servicenow', baseUrl, username, password } },
     async (stack, runner) => {
-      const result = await runPipeline(stack, runner, { ...pipeline, devices: { kind: 'servicenow' } });
+      const result = await runPipeline(stack, runner, {
+        ...pipeline,
+        devices: { kind: 'servicenow' },
+        cmms: { kind: 'servicenow', instanceUrl: baseUrl },
+      });
       printSummary(result, values.out, values.json, `work orders upserted into ${baseUrl}`);
+      if (!values.json) console.log(`  report               ${resolve(result.reportFile)}`);
       return 0;
     },
   );
