@@ -58,14 +58,9 @@ export const handler = async (
     if (Buffer.byteLength(text) > MAX_DOCUMENT_BYTES) {
       return json(413, { error: `CSAF document larger than ${MAX_DOCUMENT_BYTES} bytes` });
     }
-    let content: unknown;
-    try {
-      content = JSON.parse(text);
-    } catch {
-      return json(400, { error: 'Body is not valid JSON; send one CSAF 2.0 document' });
-    }
     const actor = event.requestContext.authorizer?.iam?.userArn ?? 'api';
-    const [outcome] = await ingestAdvisories(deps, [{ name: 'upload', content }], {
+    // Truncated or malformed JSON, excessive nesting and validator findings come back as a 422 with the reasons.
+    const [outcome] = await ingestAdvisories(deps, [{ name: 'upload', text }], {
       actor,
       reason: 'advisory upload',
     });

@@ -1,5 +1,6 @@
 import type { Advisory } from '../domain/advisory';
 import { parseCsafDocument } from '../domain/csaf/parse-csaf';
+import { checkCsafShape, decodeCsafText, validateCsafDocument } from '../domain/csaf/validate-csaf';
 import type { Actor, AdvisoryRepository, MatchQueue } from './ports';
 
 export interface IngestAdvisoriesDeps {
@@ -9,59 +10,83 @@ export interface IngestAdvisoriesDeps {
   onStored?: (advisory: Advisory) => Promise<void>;
 }
 
-export interface AdvisoryDocument {
-  /** Where the document came from (file name, upload id), used in the report. */
-  name: string;
-  content: unknown;
-}
+/** One document to ingest: its raw text (preferred: size and JSON errors are reported) or its parsed value. */
+export type AdvisoryDocument =
+  | {
+      /** Where the document came from (file name, upload id), used in the report. */ name: string;
+      text: string;
+    }
+  | { name: string; content: unknown };
 
 export type DocumentOutcome =
   | { name: string; status: 'accepted'; advisoryId: string; trackingVersion: string; warnings: string[] }
-  | { name: string; status: 'unchanged'; advisoryId: string; trackingVersion: string }
+  | { name: string; status: 'unchanged'; advisoryId: string; trackingVersion: string; warnings?: string[] }
   | { name: string; status: 'rejected'; errors: string[] };
 
+export interface IngestOptions {
+  /** Called after each document, for progress reporting. */
+  onOutcome?: (outcome: DocumentOutcome, index: number, total: number) => void;
+}
+
+/** Reads, bounds, validates (CSAF schema + mandatory tests) and parses one document; never throws. */
+export async function readCsafAdvisory(
+  document: AdvisoryDocument,
+): Promise<{ ok: true; advisory: Advisory; warnings: string[] } | { ok: false; errors: string[] }> {
+  try {
+    const decoded = 'text' in document ? decodeCsafText(document.text) : checkCsafShape(document.content);
+    if (!decoded.ok) return { ok: false, errors: [decoded.error] };
+    const validation = await validateCsafDocument(decoded.content);
+    if (validation.errors.length > 0) return { ok: false, errors: validation.errors };
+    const parsed = parseCsafDocument(decoded.content);
+    if (!parsed.ok) return { ok: false, errors: parsed.errors };
+    return {
+      ok: true,
+      advisory: parsed.advisory,
+      warnings: [...validation.warnings, ...parsed.warnings],
+    };
+  } catch (error) {
+    // The validator or parser choked on something unforeseen: this document is rejected, the import goes on.
+    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    return { ok: false, errors: [`document could not be read: ${message}`] };
+  }
+}
+
+/** Stores a parsed advisory when new or newer and queues it for matching. */
+export async function storeAdvisory(
+  deps: IngestAdvisoriesDeps,
+  name: string,
+  advisory: Advisory,
+  warnings: string[],
+  actor: Actor,
+): Promise<DocumentOutcome> {
+  const base = { name, advisoryId: advisory.advisoryId, trackingVersion: advisory.trackingVersion, warnings };
+  if (!(await deps.advisories.saveIfNewer(advisory, actor))) return { ...base, status: 'unchanged' };
+  await deps.onStored?.(advisory);
+  await deps.matchQueue.send([
+    { type: 'advisory-changed', advisoryId: advisory.advisoryId, trackingVersion: advisory.trackingVersion },
+  ]);
+  return { ...base, status: 'accepted' };
+}
+
 /**
- * Parses and stores CSAF documents one by one; a bad document is reported and never stops the others. A new
- * or newer advisory is queued for matching; an equal or older version changes nothing.
+ * Validates, parses and stores CSAF documents one by one; a bad document (too large, truncated, too deep,
+ * invalid against the CSAF schema or mandatory tests, unreadable) is reported with the reason and never stops
+ * the others. A new or newer advisory is queued for matching; an equal or older version changes nothing.
  */
 export async function ingestAdvisories(
   deps: IngestAdvisoriesDeps,
   documents: readonly AdvisoryDocument[],
   actor: Actor,
+  options: IngestOptions = {},
 ): Promise<DocumentOutcome[]> {
   const outcomes: DocumentOutcome[] = [];
-  for (const document of documents) {
-    const parsed = parseCsafDocument(document.content);
-    if (!parsed.ok) {
-      outcomes.push({ name: document.name, status: 'rejected', errors: parsed.errors });
-      continue;
-    }
-    const { advisory, warnings } = parsed;
-    const stored = await deps.advisories.saveIfNewer(advisory, actor);
-    if (!stored) {
-      outcomes.push({
-        name: document.name,
-        status: 'unchanged',
-        advisoryId: advisory.advisoryId,
-        trackingVersion: advisory.trackingVersion,
-      });
-      continue;
-    }
-    await deps.onStored?.(advisory);
-    await deps.matchQueue.send([
-      {
-        type: 'advisory-changed',
-        advisoryId: advisory.advisoryId,
-        trackingVersion: advisory.trackingVersion,
-      },
-    ]);
-    outcomes.push({
-      name: document.name,
-      status: 'accepted',
-      advisoryId: advisory.advisoryId,
-      trackingVersion: advisory.trackingVersion,
-      warnings,
-    });
+  for (const [index, document] of documents.entries()) {
+    const read = await readCsafAdvisory(document);
+    const outcome: DocumentOutcome = read.ok
+      ? await storeAdvisory(deps, document.name, read.advisory, read.warnings, actor)
+      : { name: document.name, status: 'rejected', errors: read.errors };
+    outcomes.push(outcome);
+    options.onOutcome?.(outcome, index, documents.length);
   }
   return outcomes;
 }
