@@ -55,7 +55,16 @@ export type EnvSource =
 export type FunctionTrigger =
   | { kind: 'sqs'; queue: QueueKey; batchSize: number }
   | { kind: 'schedule'; expression: string; description: string }
-  | { kind: 'http'; method: 'POST' | 'GET' | 'PUT'; path: string };
+  | {
+      kind: 'http';
+      method: 'POST' | 'GET' | 'PUT';
+      path: string;
+      /**
+       * How callers authenticate: `iam` (default, SigV4 through the API's IAM authorizer) or `hmac` (no API
+       * authorizer; the function verifies an HMAC-SHA256 signature itself — for callers such as ServiceNow).
+       */
+      auth?: 'iam' | 'hmac';
+    };
 
 export interface FunctionDeclaration {
   id: string;
@@ -253,6 +262,21 @@ export const FUNCTIONS = {
       ...cmmsEnvironment,
       [ENV.cmmsWorkOrderTable]: { setting: 'cmmsWorkOrderTable' },
     },
+    access: { tableRead: ['main'], tableWrite: ['main'], cmmsSecret: true },
+  },
+  changeEnrichment: {
+    id: 'ChangeEnrichmentFunction',
+    entry: 'functions/change-enrichment/handler.ts',
+    description:
+      'Answers ServiceNow change requests with the manufacturer-validation verdict and writes it as a work note',
+    memoryMb: 512,
+    timeoutSeconds: 20,
+    triggers: [{ kind: 'http', method: 'POST', path: '/v1/change-requests/enrich', auth: 'hmac' }],
+    environment: {
+      [ENV.tableName]: { table: 'main' },
+      ...cmmsEnvironment,
+    },
+    // tableWrite only for the replay guard's NONCE# items; the HMAC keys live in the CMMS secret.
     access: { tableRead: ['main'], tableWrite: ['main'], cmmsSecret: true },
   },
 } as const satisfies Record<string, FunctionDeclaration>;
