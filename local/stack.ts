@@ -40,7 +40,12 @@ export interface LocalStackOptions {
    * stakeholder topic with the same filter policy CDK gives the email/SMS subscription. Default: the demo routing.
    */
   alertSubscriptions?: readonly AlertSubscription[];
+  /** HMAC key the change-enrichment function accepts (default LOCAL_ENRICHMENT_HMAC_KEY). */
+  enrichmentHmacKey?: string;
 }
+
+/** The local stack's change-enrichment HMAC key (the ServiceNow side signs with it in tests and demos). */
+export const LOCAL_ENRICHMENT_HMAC_KEY = 'medpatch-local-change-enrichment-hmac-key-0123456789';
 
 /** The local stand-in for one email or SMS subscription: a queue receiving what that recipient would. */
 export interface LocalAlertSubscription {
@@ -149,6 +154,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       AWS_ENDPOINT_URL_SECRETS_MANAGER: 'http://127.0.0.1:9',
       [ENV.cmmsUsername]: cmms.username,
       [ENV.cmmsPassword]: cmms.password,
+      [ENV.enrichmentHmacKey]: options.enrichmentHmacKey ?? LOCAL_ENRICHMENT_HMAC_KEY,
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
     };
     const resolve = (source: EnvSource): string => {
