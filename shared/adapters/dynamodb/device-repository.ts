@@ -1,5 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Actor, DeviceRepository } from '../../application/ports';
 import { Device } from '../../domain/device';
 import { deviceManufacturerKey } from '../../domain/matching';
@@ -8,7 +9,8 @@ import { AUDIT_CONDITION, auditItem, contentHash } from './audit';
 import { keys } from './keys';
 import type { Item, TableClient } from './table-client';
 
-const DEVICES_PER_TRANSACTION = 50; // two items each (device + audit event): DynamoDB's limit is 100
+// Two items per device (device + audit event) plus one outbox entry per transaction: DynamoDB's limit is 100.
+const DEVICES_PER_TRANSACTION = 49;
 /** Writes of one contested device before the sync gives up with a retryable error. */
 const CONFLICT_ATTEMPTS = 3;
 
@@ -28,7 +30,7 @@ export class DynamoDeviceRepository implements DeviceRepository {
   async saveChanged(
     devices: readonly Device[],
     actor: Actor,
-  ): Promise<{ changed: Device[]; unchanged: number }> {
+  ): Promise<{ changed: Device[]; unchanged: number; created: string[]; outboxIds: string[] }> {
     // A device named twice is stored once, with its last content (a transaction cannot touch one item twice).
     const unique = [...new Map(devices.map((d) => [d.deviceId, d])).values()];
     const stored = await this.table.getMany(
@@ -43,30 +45,82 @@ export class DynamoDeviceRepository implements DeviceRepository {
       if (previous?.contentHash !== hash) candidates.push({ device, hash, previous });
     }
     const written: Device[] = [];
+    const created: string[] = [];
+    const outboxIds: string[] = [];
     for (let i = 0; i < candidates.length; i += DEVICES_PER_TRANSACTION) {
       const chunk = candidates.slice(i, i + DEVICES_PER_TRANSACTION);
       try {
-        await this.writeChunk(chunk, actor);
+        outboxIds.push(await this.writeChunk(chunk, actor));
         written.push(...chunk.map((c) => c.device));
+        created.push(...chunk.filter((c) => !c.previous).map((c) => c.device.deviceId));
       } catch (error) {
         if (!(error instanceof TransactionCanceledException)) throw error;
         // A concurrent writer touched a device of the chunk: write one by one so the others still land,
         // and compare the contested one again with what that writer stored.
         for (const entry of chunk) {
-          if (await this.writeOneWithRetry(entry, actor)) written.push(entry.device);
+          const outcome = await this.writeOneWithRetry(entry, actor);
+          if (!outcome) continue;
+          written.push(entry.device);
+          outboxIds.push(outcome.outboxId);
+          if (outcome.created) created.push(entry.device.deviceId);
         }
       }
     }
-    return { changed: written, unchanged: devices.length - written.length };
+    return { changed: written, unchanged: devices.length - written.length, created, outboxIds };
   }
 
-  /** Writes one device over whatever is stored now; false when the stored content already equals it. */
-  private async writeOneWithRetry(entry: PendingWrite, actor: Actor): Promise<boolean> {
+  /** Outbox entries whose device-changed messages may not have reached the match queue (oldest first). */
+  async pendingMatches(): Promise<{ id: string; deviceIds: string[] }[]> {
+    const items = await this.table.queryAll({
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': keys.matchOutbox('').pk },
+    });
+    return items.map((item) => ({
+      id: String(item.sk),
+      deviceIds: Array.isArray(item.deviceIds) ? item.deviceIds.map(String) : [],
+    }));
+  }
+
+  async clearPendingMatches(ids: readonly string[]): Promise<void> {
+    for (let i = 0; i < ids.length; i += 25) {
+      await this.table.doc.send(
+        new BatchWriteCommand({
+          RequestItems: {
+            [this.table.tableName]: ids
+              .slice(i, i + 25)
+              .map((id) => ({ DeleteRequest: { Key: keys.matchOutbox(id) } })),
+          },
+        }),
+      );
+    }
+  }
+
+  async listSourceSummaries(
+    source: string,
+  ): Promise<{ deviceId: string; sourceRecordId: string; status: Device['status'] }[]> {
+    const items = await this.table.queryAll({
+      IndexName: 'gsi2',
+      KeyConditionExpression: 'gsi2pk = :pk',
+      FilterExpression: '#d.#src = :source',
+      ProjectionExpression: '#d.deviceId, #d.sourceRecordId, #d.#st',
+      ExpressionAttributeNames: { '#d': 'device', '#src': 'source', '#st': 'status' },
+      ExpressionAttributeValues: { ':pk': 'TYPE#DEVICE', ':source': source },
+    });
+    return items.map((item) => {
+      const device = item.device as { deviceId: string; sourceRecordId: string; status: Device['status'] };
+      return { deviceId: device.deviceId, sourceRecordId: device.sourceRecordId, status: device.status };
+    });
+  }
+
+  /** Writes one device over whatever is stored now; null when the stored content already equals it. */
+  private async writeOneWithRetry(
+    entry: PendingWrite,
+    actor: Actor,
+  ): Promise<{ outboxId: string; created: boolean } | null> {
     let current = entry;
     for (let attempt = 1; ; attempt += 1) {
       try {
-        await this.writeChunk([current], actor);
-        return true;
+        return { outboxId: await this.writeChunk([current], actor), created: !current.previous };
       } catch (error) {
         if (!(error instanceof TransactionCanceledException)) throw error;
         if (attempt >= CONFLICT_ATTEMPTS) {
@@ -80,50 +134,70 @@ export class DynamoDeviceRepository implements DeviceRepository {
         [keys.device(entry.device.deviceId)],
         ['contentHash', 'device'],
       );
-      if (previous?.contentHash === current.hash) return false;
+      if (previous?.contentHash === current.hash) return null;
       current = { ...current, previous };
     }
   }
 
-  private async writeChunk(chunk: readonly PendingWrite[], actor: Actor): Promise<void> {
+  /**
+   * Writes the devices, their audit events and one device-changed outbox entry in one transaction (a transactional
+   * outbox: a crash after the write but before the queue send leaves the entry, and the next sync resends it).
+   * Returns the outbox entry id.
+   */
+  private async writeChunk(chunk: readonly PendingWrite[], actor: Actor): Promise<string> {
     const at = this.now();
+    const outboxId = `${at}#${randomUUID()}`;
     await this.table.doc.send(
       new TransactWriteCommand({
-        TransactItems: chunk.flatMap(({ device, hash, previous }) => [
+        TransactItems: [
           {
             Put: {
               TableName: this.table.tableName,
               Item: {
-                ...keys.device(device.deviceId),
-                ...keys.deviceByManufacturer(deviceManufacturerKey(device), device.deviceId),
-                ...keys.byType('DEVICE', device.deviceId),
-                type: 'DEVICE',
-                device,
-                contentHash: hash,
-                updatedAt: at,
+                ...keys.matchOutbox(outboxId),
+                type: 'OUTBOX',
+                deviceIds: chunk.map((c) => c.device.deviceId),
+                createdAt: at,
               },
-              // Optimistic concurrency: only replace the version we compared against.
-              ConditionExpression: previous ? 'contentHash = :prev' : 'attribute_not_exists(pk)',
-              ...(previous ? { ExpressionAttributeValues: { ':prev': previous.contentHash } } : {}),
             },
           },
-          {
-            Put: {
-              TableName: this.table.tableName,
-              Item: auditItem({
-                entity: `DEVICE#${device.deviceId}`,
-                action: previous ? 'DEVICE_UPDATED' : 'DEVICE_CREATED',
-                before: previous?.device ?? null,
-                after: device,
-                actor,
-                at,
-              }),
-              ConditionExpression: AUDIT_CONDITION,
+          ...chunk.flatMap(({ device, hash, previous }) => [
+            {
+              Put: {
+                TableName: this.table.tableName,
+                Item: {
+                  ...keys.device(device.deviceId),
+                  ...keys.deviceByManufacturer(deviceManufacturerKey(device), device.deviceId),
+                  ...keys.byType('DEVICE', device.deviceId),
+                  type: 'DEVICE',
+                  device,
+                  contentHash: hash,
+                  updatedAt: at,
+                },
+                // Optimistic concurrency: only replace the version we compared against.
+                ConditionExpression: previous ? 'contentHash = :prev' : 'attribute_not_exists(pk)',
+                ...(previous ? { ExpressionAttributeValues: { ':prev': previous.contentHash } } : {}),
+              },
             },
-          },
-        ]),
+            {
+              Put: {
+                TableName: this.table.tableName,
+                Item: auditItem({
+                  entity: `DEVICE#${device.deviceId}`,
+                  action: previous ? 'DEVICE_UPDATED' : 'DEVICE_CREATED',
+                  before: previous?.device ?? null,
+                  after: device,
+                  actor,
+                  at,
+                }),
+                ConditionExpression: AUDIT_CONDITION,
+              },
+            },
+          ]),
+        ],
       }),
     );
+    return outboxId;
   }
 
   async get(deviceId: string): Promise<Device | null> {
