@@ -38,6 +38,8 @@ export const keys = {
     sk: `MODEL#${modelKey}`,
   }),
   kev: (cve: string) => ({ pk: `CVE#${cve}`, sk: '#KEV' }),
+  /** Per-CVE enrichment (KEV state, EPSS, NVD) with its content fingerprint. */
+  enrichment: (cve: string) => ({ pk: `CVE#${cve}`, sk: '#ENRICHMENT' }),
   workOrder: (correlationId: string) => ({ pk: `WORKORDER#${correlationId}`, sk: '#WORKORDER' }),
   watermark: (source: string) => ({ pk: `SYNC#${source}`, sk: '#WATERMARK' }),
   /** Device-changed outbox entry, written in the device-change transaction and deleted once sent. */
