@@ -5,7 +5,7 @@ import { sha256Hex } from './digest';
  * HMAC-SHA256 request signing for callers that cannot sign AWS SigV4 (ServiceNow business rules and Flows).
  *
  *   X-MedPatch-Timestamp: <unix seconds>
- *   X-MedPatch-Signature: v1=<hex HMAC-SHA256(key, timestamp + "." + raw body)>
+ *   X-MedPatch-Signature: v1=<HMAC-SHA256(key, timestamp + "." + raw body), hex or base64>
  *
  * A request is accepted when a configured key (several during a rotation) yields the same MAC (constant-time
  * compare) and the timestamp is within the window of `now`. Replay protection is the caller's job with the
@@ -25,6 +25,18 @@ export type SignatureCheck =
 
 export function signatureFor(key: string, timestamp: string | number, body: string): string {
   return `${SIGNATURE_VERSION}=${createHmac('sha256', key).update(`${timestamp}.${body}`, 'utf8').digest('hex')}`;
+}
+
+/**
+ * The MAC of a `v1=` signature, hex (as signatureFor writes it) or base64 (as ServiceNow's
+ * GlideCertificateEncryption.generateMac returns it); null when it is neither or not 32 bytes.
+ */
+function macBytes(signature: string): Buffer | null {
+  const value = signature.startsWith('v1=') ? signature.slice(3) : null;
+  if (value === null) return null;
+  if (/^[0-9a-fA-F]{64}$/.test(value)) return Buffer.from(value, 'hex');
+  if (/^[A-Za-z0-9+/]{43}=$/.test(value)) return Buffer.from(value, 'base64');
+  return null;
 }
 
 /** Headers as API Gateway v2 hands them (lower-cased) or as any client sends them (any case). */
@@ -54,9 +66,13 @@ export function verifySignature(input: {
     };
   if (!/^\d{9,11}$/.test(timestampText))
     return { ok: false, reason: 'malformed', detail: 'timestamp must be unix seconds' };
-  const match = /^v1=([0-9a-f]{64})$/i.exec(signature);
-  if (!match?.[1]) return { ok: false, reason: 'malformed', detail: 'signature must be v1=<64 hex digits>' };
-  const given = Buffer.from(match[1].toLowerCase(), 'hex');
+  const given = macBytes(signature);
+  if (!given)
+    return {
+      ok: false,
+      reason: 'malformed',
+      detail: 'signature must be v1=<64 hex digits> or v1=<base64 of 32 bytes>',
+    };
   const timestamp = Number(timestampText);
   // Compare against every key before judging time, so timing does not tell a stale request from a forged one.
   let valid = false;
@@ -74,7 +90,7 @@ export function verifySignature(input: {
     };
   return {
     ok: true,
-    replayId: sha256Hex(`${timestampText}.${match[1].toLowerCase()}`),
+    replayId: sha256Hex(`${timestampText}.${given.toString('hex')}`),
     timestamp,
     // Keep the replay marker until the request could no longer pass the window check anyway.
     expiresAt: timestamp + window + 60,

@@ -25,6 +25,15 @@ describe('HMAC request signatures', () => {
     expect(verify(upper).ok).toBe(true);
   });
 
+  it('accepts the MAC in base64, as ServiceNow computes it, with the same replay id as hex', () => {
+    const hex = signatureFor(KEY, NOW, BODY).slice(3);
+    const base64 = `v1=${Buffer.from(hex, 'hex').toString('base64')}`;
+    const a = verify({ ...headers(), 'x-medpatch-signature': base64 });
+    const b = verify(headers());
+    if (!a.ok || !b.ok) throw new Error('expected valid signatures');
+    expect(a.replayId).toBe(b.replayId);
+  });
+
   it('gives the same replay id for the same signed request and a different one for another', () => {
     const a = verify(headers());
     const b = verify(headers());
