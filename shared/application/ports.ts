@@ -1,6 +1,7 @@
 import type { Advisory } from '../domain/advisory';
 import type { DigestEntry } from '../domain/alerts';
 import type { Device } from '../domain/device';
+import type { CveEnrichment } from '../domain/enrichment';
 import type { Finding } from '../domain/finding';
 import type { Mds2Profile } from '../domain/mds2';
 import type { HospitalPolicy } from '../domain/policy';
@@ -67,6 +68,15 @@ export interface ValidationRepository {
 export interface EnrichmentRepository {
   kevCves(cves: readonly string[]): Promise<Set<string>>;
   saveKev(cves: readonly string[], catalogVersion: string): Promise<number>;
+  /** CVE → EPSS probability for the CVEs that have a stored score (optional: older fakes need not offer it). */
+  epssScores?(cves: readonly string[]): Promise<Map<string, number>>;
+}
+
+/** The full per-CVE enrichment (KEV, EPSS, NVD), stored per vulnerability with a content fingerprint. */
+export interface VulnerabilityEnrichmentRepository {
+  getEnrichments(cves: readonly string[]): Promise<Map<string, CveEnrichment>>;
+  /** Stores the enrichment when its content changed; false when it is unchanged. */
+  saveEnrichment(enrichment: CveEnrichment): Promise<boolean>;
 }
 
 export interface WorkOrderRepository {
