@@ -42,10 +42,10 @@ export async function importValidationText(
   const recordedBy = options.recordedBy ?? ('system' in principal ? principal.system : principal.actor);
   const parsed =
     format === 'validations-json'
-      ? parseValidationJson(text)
+      ? parseValidationJson(text, { recordedAt: options.now })
       : format === 'patch-list-csv'
         ? parsePatchListCsv(text, { recordedBy, recordedAt: options.now })
-        : parseValidationCsv(text);
+        : parseValidationCsv(text, { recordedAt: options.now });
   const batch = await recordValidations(deps, parsed.records, principal, {
     reason: `import ${fileName}`,
     now: options.now,
