@@ -21,8 +21,6 @@ export function sqsConsumer<S extends z.ZodType>(
   handleMessage: (message: z.infer<S>, record: SQSRecord) => Promise<void>,
   options: { fifo?: boolean } = {},
 ): (event: SQSEvent, context: Context) => Promise<SQSBatchResponse> {
-  const fifoProcessor = options.fifo ? new SqsFifoPartialProcessorAsync() : null;
-  const processor = new BatchProcessor(EventType.SQS);
   const recordHandler = async (record: SQSRecord): Promise<void> => {
     try {
       await handleMessage(parseBody(schema, record), record);
@@ -35,10 +33,15 @@ export function sqsConsumer<S extends z.ZodType>(
       });
     }
   };
+  // A processor keeps the batch it works on in its own fields, so each invocation gets a fresh one: the local
+  // runner (and any caller) may run several batches of one handler at once in a single process.
   return (event, context) =>
-    fifoProcessor
-      ? processPartialResponse(event, recordHandler, fifoProcessor, { context, skipGroupOnError: true })
-      : processPartialResponse(event, recordHandler, processor, { context });
+    options.fifo
+      ? processPartialResponse(event, recordHandler, new SqsFifoPartialProcessorAsync(), {
+          context,
+          skipGroupOnError: true,
+        })
+      : processPartialResponse(event, recordHandler, new BatchProcessor(EventType.SQS), { context });
 }
 
 function parseBody<S extends z.ZodType>(schema: S, record: SQSRecord): z.infer<S> {
