@@ -181,6 +181,30 @@ describe('local runner and partial-batch SQS consumer', () => {
     expect(logsAbout(noop.messageId)).toEqual([]);
   });
 
+  it('keeps concurrent invocations of one handler apart (the runner delivers several batches at once)', async () => {
+    await poisonFinding('csv:POISON-3', 'ICSMA-20-049-01');
+    const poisonBody = JSON.stringify({
+      type: 'finding-changed',
+      deviceId: 'csv:POISON-3',
+      advisoryId: 'ICSMA-20-049-01',
+    });
+    const noopBody = (i: number) =>
+      JSON.stringify({ type: 'finding-changed', deviceId: `csv:NONE-C${i}`, advisoryId: 'ICSMA-X' });
+    // Even batches hold one poison message; odd batches only no-ops.
+    const batches = Array.from({ length: 6 }, (_, i) =>
+      i % 2 === 0
+        ? [record(noopBody(i)), record(poisonBody), record(noopBody(i + 10))]
+        : [record(noopBody(i))],
+    );
+
+    const responses = await Promise.all(batches.map((records) => prioritizer({ Records: records }, context)));
+
+    for (const [i, response] of responses.entries()) {
+      const expected = i % 2 === 0 ? [{ itemIdentifier: batches[i]?.[1]?.messageId }] : [];
+      expect(response.batchItemFailures, `batch ${i}`).toEqual(expected);
+    }
+  });
+
   it('deletes the handled messages and moves a message that keeps failing to the DLQ after maxReceiveCount', async () => {
     await poisonFinding('csv:POISON-2', 'ICSMA-20-049-01');
     const poisonBody = JSON.stringify({
