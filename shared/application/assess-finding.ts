@@ -84,9 +84,10 @@ export async function assessFinding(
   const vulnerabilities = advisory.vulnerabilities.filter(
     (v) => v.affectedProductIds.includes(productId) || v.affectedProductIds.length === 0,
   );
-  const [records, kevCves] = await Promise.all([
+  const [records, kevCves, epss] = await Promise.all([
     deps.validations.listByManufacturer(deviceManufacturerKey(device)),
     deps.enrichment.kevCves(previous.cves),
+    deps.enrichment.epssScores?.(previous.cves),
   ]);
   const covering = findCoveringValidation(device, previous, records, now);
   const policy = (await deps.policy?.getActive())?.policy;
@@ -96,6 +97,7 @@ export async function assessFinding(
     cvss: vulnerabilities.flatMap((v) => v.cvss),
     exploitReported: vulnerabilities.some((v) => v.exploitReported),
     kevCves,
+    ...(epss && epss.size > 0 ? { epss } : {}),
     advisoryReleaseDate: advisory.initialReleaseDate,
     now,
   });
