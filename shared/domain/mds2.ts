@@ -98,7 +98,10 @@ export function normalizeQuestionId(raw: string): { id: string; corrected: boole
 /** "Yes", "Yes, IFU", "N/A", "no - see note", "" → answer and note. */
 export function parseMds2Answer(raw: string): Mds2AnswerWithNote {
   const text = raw.trim();
-  const m = /^(not applicable|n\/a|n\.a\.?|na|yes|y|no|n|unknown|\?)(?=$|[\s,;:.\-–—(])[\s,;:.\-–—]*(.*)$/is.exec(text);
+  const m =
+    /^(not applicable|n\/a|n\.a\.?|na|yes|y|no|n|unknown|\?)(?=$|[\s,;:.\-–—(])[\s,;:.\-–—]*(.*)$/is.exec(
+      text,
+    );
   if (!m) return { answer: 'UNKNOWN', note: text };
   const word = (m[1] ?? '').toLowerCase();
   const note = (m[2] ?? '').trim();
