@@ -31,6 +31,8 @@ export const MANUFACTURER_ALIASES: readonly ManufacturerAlias[] = [
       'Philips Electronics',
       'Philips Respironics',
       'Respironics',
+      'Philips North America',
+      'Philips Medical Systems Nederland',
     ],
   },
   {
@@ -65,6 +67,8 @@ export const MANUFACTURER_ALIASES: readonly ManufacturerAlias[] = [
       'CareFusion',
       'Care Fusion',
       'BD CareFusion',
+      'Alaris Medical Systems',
+      'Cardinal Health Alaris',
     ],
   },
   {
@@ -129,7 +133,17 @@ export const MANUFACTURER_ALIASES: readonly ManufacturerAlias[] = [
   {
     key: 'draeger',
     displayName: 'Dräger',
-    aliases: ['Dräger', 'Draeger', 'Drager', 'Drägerwerk', 'Draegerwerk AG & Co. KGaA'],
+    aliases: [
+      'Dräger',
+      'Draeger',
+      'Drager',
+      'Drägerwerk',
+      'Draegerwerk AG & Co. KGaA',
+      'Draegerwerk',
+      'Draeger Medical',
+      'Dräger Medical',
+      'Draeger Medical Systems',
+    ],
   },
   {
     key: 'spacelabs',
