@@ -1,10 +1,66 @@
-import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
-import type { EnrichmentRepository } from '../../application/ports';
+import { BatchWriteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { EnrichmentRepository, VulnerabilityEnrichmentRepository } from '../../application/ports';
+import { CveEnrichment, enrichmentFingerprint } from '../../domain/enrichment';
 import { keys } from './keys';
 import type { TableClient } from './table-client';
 
-export class DynamoEnrichmentRepository implements EnrichmentRepository {
-  constructor(private readonly table: TableClient) {}
+/**
+ * Per-CVE enrichment. KEV membership keeps its own small item (`#KEV`, read on every assessment); the full
+ * enrichment (KEV state, EPSS, NVD) is one `#ENRICHMENT` item per CVE with a content fingerprint, written only
+ * when the content changed, conditioned on the fingerprint that was read.
+ */
+export class DynamoEnrichmentRepository implements EnrichmentRepository, VulnerabilityEnrichmentRepository {
+  constructor(
+    private readonly table: TableClient,
+    private readonly now: () => string = () => new Date().toISOString(),
+  ) {}
+
+  async getEnrichments(cves: readonly string[]): Promise<Map<string, CveEnrichment>> {
+    const unique = [...new Set(cves)];
+    if (unique.length === 0) return new Map();
+    const items = await this.table.getMany(unique.map((cve) => keys.enrichment(cve)));
+    const result = new Map<string, CveEnrichment>();
+    for (const item of items) {
+      const parsed = CveEnrichment.safeParse(JSON.parse(String(item.enrichment)));
+      if (parsed.success) result.set(parsed.data.cve, parsed.data);
+    }
+    return result;
+  }
+
+  async saveEnrichment(enrichment: CveEnrichment): Promise<boolean> {
+    const fingerprint = enrichmentFingerprint(enrichment);
+    try {
+      await this.table.doc.send(
+        new PutCommand({
+          TableName: this.table.tableName,
+          Item: {
+            ...keys.enrichment(enrichment.cve),
+            type: 'ENRICHMENT',
+            cve: enrichment.cve,
+            enrichment: JSON.stringify(enrichment),
+            ...(enrichment.epss?.status === 'scored' ? { epss: enrichment.epss.score } : {}),
+            fingerprint,
+            updatedAt: this.now(),
+          },
+          ConditionExpression: 'attribute_not_exists(pk) OR fingerprint <> :fingerprint',
+          ExpressionAttributeValues: { ':fingerprint': fingerprint },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
+  }
+
+  async epssScores(cves: readonly string[]): Promise<Map<string, number>> {
+    const unique = [...new Set(cves)];
+    if (unique.length === 0) return new Map();
+    const items = await this.table.getMany(unique.map((cve) => keys.enrichment(cve)));
+    const scores = new Map<string, number>();
+    for (const item of items) if (typeof item.epss === 'number') scores.set(String(item.cve), item.epss);
+    return scores;
+  }
 
   async kevCves(cves: readonly string[]): Promise<Set<string>> {
     if (cves.length === 0) return new Set();
