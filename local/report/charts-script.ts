@@ -24,7 +24,10 @@ export const CHARTS_SCRIPT = `(function () {
   mount('chart-decisions', {
     grid: { left: 8, right: 24, top: 12, bottom: 64, containLabel: true },
     tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
-    legend: { bottom: 0, itemWidth: 12, itemHeight: 12, textStyle: axisText },
+    legend: {
+      bottom: 0, itemWidth: 12, itemHeight: 12, textStyle: axisText,
+      data: d.statuses.map(label)
+    },
     xAxis: { type: 'value', minInterval: 1, axisLabel: axisText, splitLine: { lineStyle: { color: '#eaecf0' } } },
     yAxis: {
       type: 'category', inverse: true, data: d.decisions.map(label),
@@ -39,7 +42,15 @@ export const CHARTS_SCRIPT = `(function () {
         emphasis: { focus: 'series' },
         data: d.decisions.map(function (decision) { return (d.counts[decision] || {})[status] || 0; })
       };
-    })
+    }).concat([{
+      name: 'Total', type: 'bar', stack: 'findings', silent: true, tooltip: { show: false },
+      itemStyle: { color: 'transparent' },
+      label: {
+        show: true, position: 'right', color: '#101828', fontWeight: 600, fontFamily: font,
+        formatter: function (p) { return String(d.totals[p.dataIndex] || 0); }
+      },
+      data: d.decisions.map(function () { return 0; })
+    }])
   });
 
   var w = data.waiting;
@@ -73,7 +84,7 @@ export const CHARTS_SCRIPT = `(function () {
     } : undefined,
     markLine: current >= 0 ? {
       silent: true, symbol: 'none', lineStyle: { color: '#344054', type: 'dashed' },
-      label: { formatter: 'This week', color: '#344054', fontFamily: font },
+      label: { formatter: 'This week', position: 'end', distance: 4, color: '#344054', fontFamily: font },
       data: [{ xAxis: b.weeks[current] }]
     } : undefined
   }];
@@ -90,7 +101,7 @@ export const CHARTS_SCRIPT = `(function () {
     areaStyle: { color: 'rgba(16, 24, 40, 0.05)' }, data: b.remaining
   });
   mount('chart-burndown', {
-    grid: { left: 16, right: 16, top: 40, bottom: 64, containLabel: true },
+    grid: { left: 16, right: 16, top: 56, bottom: 64, containLabel: true },
     tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
     legend: { bottom: 0, itemWidth: 12, itemHeight: 12, textStyle: axisText },
     xAxis: {
@@ -103,10 +114,10 @@ export const CHARTS_SCRIPT = `(function () {
     },
     yAxis: [
       { type: 'value', name: 'Due that week', minInterval: 1, axisLabel: axisText,
-        nameTextStyle: { color: '#475467', fontFamily: font, align: 'left' },
+        nameGap: 26, nameTextStyle: { color: '#475467', fontFamily: font, align: 'left' },
         splitLine: { lineStyle: { color: '#eaecf0' } } },
       { type: 'value', name: 'Still open', minInterval: 1, axisLabel: axisText,
-        nameTextStyle: { color: '#475467', fontFamily: font, align: 'right' },
+        nameGap: 26, nameTextStyle: { color: '#475467', fontFamily: font, align: 'right' },
         splitLine: { show: false } }
     ],
     series: series

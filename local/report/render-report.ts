@@ -272,7 +272,7 @@ export function renderReport(input: ReportInput): string {
       : html`<table><thead><tr><th>Manufacturer</th><th class="num">Unknown</th><th class="num">Under review</th><th class="num">Devices</th><th>Advisories</th></tr></thead><tbody>
       ${chase.rows.map(
         (m) =>
-          html`<tr><td><strong>${m.manufacturer}</strong><div class="muted small">${m.models.slice(0, 4).join(', ')}${m.models.length > 4 ? ` +${m.models.length - 4}` : ''}</div></td><td class="num">${fmt(m.unknown)}</td><td class="num">${fmt(m.underReview)}</td><td class="num">${fmt(m.devices)}</td><td>${m.advisoryIds.slice(0, 4).map((a, i) => html`${i > 0 ? ', ' : ''}${links.advisory(a)}`)}${m.advisoryIds.length > 4 ? html` <span class="muted">+${m.advisoryIds.length - 4}</span>` : ''}</td></tr>`,
+          html`<tr><td><strong>${m.manufacturer}</strong>${m.aliases.length > 0 ? html`<div class="small">also recorded as ${m.aliases.slice(0, 3).join(', ')}${m.aliases.length > 3 ? ` +${m.aliases.length - 3}` : ''}</div>` : ''}<div class="muted small">${m.models.slice(0, 3).join(' · ')}${m.models.length > 3 ? ` +${m.models.length - 3} models` : ''}</div></td><td class="num">${fmt(m.unknown)}</td><td class="num">${fmt(m.underReview)}</td><td class="num">${fmt(m.devices)}</td><td>${m.advisoryIds.slice(0, 4).map((a, i) => html`${i > 0 ? ', ' : ''}${links.advisory(a)}`)}${m.advisoryIds.length > 4 ? html` <span class="muted">+${m.advisoryIds.length - 4}</span>` : ''}</td></tr>`,
       )}</tbody></table>${more(chase.rows.length, chase.total, 'manufacturers')}`
   }
 </section>

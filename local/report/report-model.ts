@@ -1,3 +1,4 @@
+import { normalizeManufacturer } from '../../shared/domain/manufacturer';
 import { findProfileFor, type Mds2Profile, modelsWithoutProfile } from '../../shared/domain/mds2';
 
 /**
@@ -102,6 +103,18 @@ export const CLOSED_STATES: ReadonlySet<string> = new Set([
 
 const DAY_MS = 86_400_000;
 
+/** The model as people call it: the model name, else the model number. */
+export function modelName(device: Pick<ReportDevice, 'model' | 'modelNumber'>): string {
+  return device.model || device.modelNumber;
+}
+
+/** "Manufacturer Model", without repeating the manufacturer when the model name already starts with it. */
+export function deviceName(device: Pick<ReportDevice, 'manufacturer' | 'model' | 'modelNumber'>): string {
+  const model = modelName(device);
+  const brand = device.manufacturer.split(/\s+/)[0]?.toLowerCase() ?? '';
+  return brand && model.toLowerCase().startsWith(brand) ? model : `${device.manufacturer} ${model}`.trim();
+}
+
 export function isOpen(finding: ReportFinding): boolean {
   return !CLOSED_STATES.has(finding.remediationState);
 }
@@ -143,6 +156,8 @@ export function decisionByValidation(findings: readonly ReportFinding[]): {
   decisions: string[];
   statuses: string[];
   counts: Record<string, Record<string, number>>;
+  /** Findings per decision, in `decisions` order. */
+  totals: number[];
 } {
   const counts: Record<string, Record<string, number>> = {};
   for (const f of findings) {
@@ -157,7 +172,10 @@ export function decisionByValidation(findings: readonly ReportFinding[]): {
     ...VALIDATION_ORDER.filter((s) => present.has(s)),
     ...[...present].filter((s) => !(VALIDATION_ORDER as readonly string[]).includes(s)).sort(),
   ];
-  return { decisions, statuses, counts };
+  const totals = decisions.map((decision) =>
+    Object.values(counts[decision] ?? {}).reduce((sum, n) => sum + n, 0),
+  );
+  return { decisions, statuses, counts, totals };
 }
 
 export interface BurnDown {
@@ -260,7 +278,10 @@ export function topAdvisories(input: ReportInput, limit: number): { rows: Adviso
 }
 
 export interface ManufacturerRow {
+  /** The spelling most devices use. */
   manufacturer: string;
+  /** Other spellings of the same manufacturer in the inventory (grouped by normalized manufacturer key). */
+  aliases: string[];
   unknown: number;
   underReview: number;
   devices: number;
@@ -274,29 +295,52 @@ export function manufacturersToChase(
   limit: number,
 ): { rows: ManufacturerRow[]; total: number } {
   const devices = new Map(input.devices.map((d) => [d.deviceId, d]));
-  const groups = new Map<string, { row: ManufacturerRow; deviceIds: Set<string> }>();
+  interface Group {
+    row: ManufacturerRow;
+    deviceIds: Set<string>;
+    names: Map<string, number>;
+  }
+  const groups = new Map<string, Group>();
   for (const f of input.findings) {
     if (!isOpen(f) || (f.validationStatus !== 'UNKNOWN' && f.validationStatus !== 'UNDER_REVIEW')) continue;
     const device = devices.get(f.deviceId);
     const manufacturer = device?.manufacturer ?? 'Unknown manufacturer';
-    const group = groups.get(manufacturer.toLowerCase()) ?? {
-      row: { manufacturer, unknown: 0, underReview: 0, devices: 0, models: [], advisoryIds: [] },
+    // Spellings of one manufacturer ("PHILIPS", "Koninklijke Philips N.V.") are one row: who to call is the same.
+    const key = normalizeManufacturer(manufacturer) || manufacturer.toLowerCase();
+    const group: Group = groups.get(key) ?? {
+      row: {
+        manufacturer,
+        aliases: [],
+        unknown: 0,
+        underReview: 0,
+        devices: 0,
+        models: [],
+        advisoryIds: [],
+      },
       deviceIds: new Set<string>(),
+      names: new Map<string, number>(),
     };
+    if (!group.deviceIds.has(f.deviceId))
+      group.names.set(manufacturer, (group.names.get(manufacturer) ?? 0) + 1);
     if (f.validationStatus === 'UNKNOWN') group.row.unknown += 1;
     else group.row.underReview += 1;
     group.deviceIds.add(f.deviceId);
-    const model = device ? device.model || device.modelNumber : f.product;
+    const model = device ? modelName(device) : f.product;
     if (model && !group.row.models.includes(model)) group.row.models.push(model);
     if (!group.row.advisoryIds.includes(f.advisoryId)) group.row.advisoryIds.push(f.advisoryId);
-    groups.set(manufacturer.toLowerCase(), group);
+    groups.set(key, group);
   }
-  const rows = [...groups.values()].map(({ row, deviceIds }) => ({
-    ...row,
-    devices: deviceIds.size,
-    models: [...row.models].sort(),
-    advisoryIds: [...row.advisoryIds].sort(),
-  }));
+  const rows = [...groups.values()].map(({ row, deviceIds, names }): ManufacturerRow => {
+    const byUse = [...names.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+    return {
+      ...row,
+      manufacturer: byUse[0]?.[0] ?? row.manufacturer,
+      aliases: byUse.slice(1).map(([name]) => name),
+      devices: deviceIds.size,
+      models: [...row.models].sort(),
+      advisoryIds: [...row.advisoryIds].sort(),
+    };
+  });
   rows.sort(
     (a, b) =>
       b.unknown + b.underReview - (a.unknown + a.underReview) || (a.manufacturer < b.manufacturer ? -1 : 1),
@@ -382,7 +426,7 @@ export function mitigatedWithoutPatch(
       return {
         assetTag: f.assetTag,
         deviceId: f.deviceId,
-        device: device ? `${device.manufacturer} ${device.model || device.modelNumber}`.trim() : f.product,
+        device: device ? deviceName(device) : f.product,
         department: device?.department ?? '',
         advisoryId: f.advisoryId,
         validationStatus: f.validationStatus,

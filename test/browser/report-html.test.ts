@@ -7,6 +7,7 @@ import { escapeHtml, html, inlineScript, jsonForScript } from '../../local/repor
 import { renderReport } from '../../local/report/render-report';
 import {
   burnDownOf,
+  manufacturersToChase,
   mitigatedWithoutPatch,
   type ReportInput,
   type ReportWorkOrder,
@@ -147,6 +148,53 @@ describe('report model', () => {
     expect(b.overdue).toEqual([1, 0, 1, 0, 0, 0]);
     expect(b.dueByDecision).toEqual({ IMMEDIATE: [0, 0, 0, 1, 0, 0], SCHEDULED: [0, 0, 0, 0, 0, 1] });
     expect(b.remaining).toEqual([3, 3, 2, 1, 1, 0]);
+  });
+
+  it('manufacturers to chase: spellings of one manufacturer are one row, named as most devices name it', () => {
+    const device = (n: number, manufacturer: string) => ({
+      deviceId: `d${n}`,
+      assetTag: `T${n}`,
+      manufacturer,
+      model: 'IntelliVue MX800',
+      modelNumber: '',
+    });
+    const finding = (n: number, validationStatus: string, remediationState = 'OPEN') => ({
+      deviceId: `d${n}`,
+      assetTag: `T${n}`,
+      advisoryId: 'ICSMA-20-254-01',
+      cves: [],
+      product: 'p',
+      matchConfidence: 'confirmed',
+      validationStatus,
+      action: 'REQUEST_VALIDATION',
+      decision: 'SCHEDULED',
+      remediationState,
+    });
+    const { rows, total } = manufacturersToChase(
+      input({
+        devices: [
+          device(1, 'PHILIPS'),
+          device(2, 'Philips Healthcare'),
+          device(3, 'Philips Healthcare'),
+          device(4, 'GE Healthcare'),
+        ],
+        findings: [
+          finding(1, 'UNKNOWN'),
+          finding(2, 'UNDER_REVIEW'),
+          finding(3, 'UNKNOWN'),
+          finding(4, 'UNKNOWN', 'PATCHED'),
+        ],
+      }),
+      10,
+    );
+    expect(total).toBe(1);
+    expect(rows[0]).toMatchObject({
+      manufacturer: 'Philips Healthcare',
+      aliases: ['PHILIPS'],
+      unknown: 2,
+      underReview: 1,
+      devices: 3,
+    });
   });
 
   it('mitigations without a validated patch: mitigated or mitigation ordered, never a validated or closed one', () => {
