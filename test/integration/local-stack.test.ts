@@ -101,12 +101,17 @@ describe('the embedded local stack', () => {
     const { Subscriptions } = await sns.send(
       new ListSubscriptionsByTopicCommand({ TopicArn: stack.topicArns.stakeholderAlerts }),
     );
-    const capture = await sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl: stack.alertCaptureQueueUrl, AttributeNames: ['QueueArn'] }),
-    );
-    expect(Subscriptions?.map((s) => ({ protocol: s.Protocol, endpoint: s.Endpoint }))).toEqual([
-      { protocol: 'sqs', endpoint: capture.Attributes?.QueueArn },
-    ]);
+    const queueArn = async (queueUrl: string) =>
+      (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] })))
+        .Attributes?.QueueArn;
+    // The unfiltered capture queue, plus one filtered queue per alert recipient.
+    const expected = [
+      await queueArn(stack.alertCaptureQueueUrl),
+      ...(await Promise.all(stack.alertSubscriptions.map((sub) => queueArn(sub.queueUrl)))),
+    ];
+    expect(Subscriptions?.every((s) => s.Protocol === 'sqs')).toBe(true);
+    expect(Subscriptions?.map((s) => s.Endpoint).sort()).toEqual(expected.sort());
+    expect(expected).toHaveLength(new Set(expected).size);
   });
 
   it('gives every function the environment its topology declaration names, resolved to these resources', () => {
