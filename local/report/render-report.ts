@@ -137,6 +137,8 @@ function more(shown: number, total: number, what: string): SafeHtml {
  */
 export function renderReport(input: ReportInput): string {
   const links = new CmmsLinks(input.cmms);
+  const byTag = new Map(input.devices.map((d) => [d.assetTag, d]));
+  const deviceTag = (assetTag: string) => links.device(byTag.get(assetTag) ?? { deviceId: '', assetTag });
   const head = headlineOf(input);
   const generated = new Date(input.generatedAt);
   const generatedText = Number.isNaN(generated.getTime())
@@ -244,7 +246,7 @@ export function renderReport(input: ReportInput): string {
       : html`<table><thead><tr><th>Work order</th><th>Action</th><th>Devices</th><th>Advisory</th><th>Decision</th><th>Due</th><th class="num">Days overdue</th></tr></thead><tbody>
       ${overdue.rows.map(
         (w) =>
-          html`<tr class="overdue"><td>${links.workOrder(w)}</td><td>${label(w.kind)}</td><td>${w.assetTags.map((t, i) => html`${i > 0 ? ', ' : ''}<span class="id" data-kind="device">${t}</span>`)}</td><td>${w.advisoryIds.map((a, i) => html`${i > 0 ? ', ' : ''}${links.advisory(a)}`)}</td><td>${pill(w.decision)}</td><td>${day(w.dueDate)}</td><td class="num">${w.daysOverdue}</td></tr>`,
+          html`<tr class="overdue"><td>${links.workOrder(w)}</td><td>${label(w.kind)}</td><td>${w.assetTags.map((t, i) => html`${i > 0 ? ', ' : ''}${deviceTag(t)}`)}</td><td>${w.advisoryIds.map((a, i) => html`${i > 0 ? ', ' : ''}${links.advisory(a)}`)}</td><td>${pill(w.decision)}</td><td>${day(w.dueDate)}</td><td class="num">${w.daysOverdue}</td></tr>`,
       )}</tbody></table>${more(overdue.rows.length, overdue.total, 'overdue work orders')}`
   }
 </section>
@@ -290,7 +292,7 @@ export function renderReport(input: ReportInput): string {
       : html`<table><thead><tr><th>Manufacturer</th><th>Model</th><th class="num">Devices</th><th class="num">With open findings</th><th>e.g.</th></tr></thead><tbody>
       ${models.rows.map(
         (m) =>
-          html`<tr><td>${m.manufacturer}</td><td>${m.model || m.modelNumber}${m.model && m.modelNumber ? html` <span class="muted">${m.modelNumber}</span>` : ''}</td><td class="num">${fmt(m.devices)}</td><td class="num ${m.devicesWithOpenFindings > 0 ? 'strong' : ''}">${fmt(m.devicesWithOpenFindings)}</td><td>${m.exampleAssetTags.map((t, i) => html`${i > 0 ? ', ' : ''}<span class="id" data-kind="device">${t}</span>`)}</td></tr>`,
+          html`<tr><td>${m.manufacturer}</td><td>${m.model || m.modelNumber}${m.model && m.modelNumber ? html` <span class="muted">${m.modelNumber}</span>` : ''}</td><td class="num">${fmt(m.devices)}</td><td class="num ${m.devicesWithOpenFindings > 0 ? 'strong' : ''}">${fmt(m.devicesWithOpenFindings)}</td><td>${m.exampleAssetTags.map((t, i) => html`${i > 0 ? ', ' : ''}${deviceTag(t)}`)}</td></tr>`,
       )}</tbody></table>${more(models.rows.length, models.total, 'models')}`
   }
 </section>

@@ -376,7 +376,7 @@ export function modelsLackingMds2(
     return {
       ...m,
       devicesWithOpenFindings: members.filter((d) => openDevices.has(d.deviceId)).length,
-      exampleAssetTags: members.slice(0, 3).map((d) => d.assetTag),
+      exampleAssetTags: members.slice(0, 2).map((d) => d.assetTag),
     };
   });
   rows.sort(

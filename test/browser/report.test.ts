@@ -118,6 +118,9 @@ describe('posture report in Chromium', () => {
     expect(deviceHref).toMatch(
       /^https:\/\/demo-hospital\.service-now\.com\/nav_to\.do\?uri=cmdb_ci_med_device\.do%3Fsys_id%3D[0-9a-f]{32}$/,
     );
+    const overdueDeviceLinks = await page.locator('#overdue a[data-kind="device"]').count();
+    expect(overdueDeviceLinks).toBe(await page.locator('#overdue [data-kind="device"]').count());
+    expect(overdueDeviceLinks).toBeGreaterThan(0);
     const advisoryLinks = await page.locator('#advisories a[data-kind="advisory"]').count();
     expect(advisoryLinks).toBeGreaterThan(0);
   });
