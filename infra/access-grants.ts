@@ -71,3 +71,17 @@ export function grantTopicPublish(grantee: IGrantable, topic: ITopic, key: IKey)
   );
   grantKeyViaService(grantee, key, 'sns', ['kms:GenerateDataKey', 'kms:Decrypt']);
 }
+
+/**
+ * Read one secret (the CMMS credentials). `secret.grantRead` would also do, but names the key only for secrets
+ * created in this stack; here a hospital's own customer-managed key is covered too, through Secrets Manager only.
+ */
+export function grantSecretRead(grantee: IGrantable, secretArn: string, key: IKey | undefined): void {
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new PolicyStatement({
+      actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+      resources: [secretArn],
+    }),
+  );
+  if (key) grantKeyViaService(grantee, key, 'secretsmanager', ['kms:Decrypt']);
+}

@@ -1,12 +1,28 @@
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
-import { HttpApi, HttpMethod, type HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import {
+  HttpApi,
+  HttpMethod,
+  HttpNoneAuthorizer,
+  type HttpRoute,
+  type HttpStage,
+  LogGroupLogDestination,
+} from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Key } from 'aws-cdk-lib/aws-kms';
+import {
+  Alarm,
+  ComparisonOperator,
+  type IAlarmAction,
+  Stats,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { Peer, Port, SecurityGroup, Vpc } from 'aws-cdk-lib/aws-ec2';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import {
@@ -17,6 +33,8 @@ import {
 } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Subscription, SubscriptionFilter, SubscriptionProtocol } from 'aws-cdk-lib/aws-sns';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import {
   type EnvSource,
@@ -29,12 +47,15 @@ import {
   TABLES,
   TOPICS,
 } from '../shared/topology';
-import { grantQueueSend, grantTableAccess, grantTopicPublish } from './access-grants';
+import { grantQueueSend, grantSecretRead, grantTableAccess, grantTopicPublish } from './access-grants';
+import { MedPatchBackup } from './constructs/medpatch-backup';
 import { FUNCTION_LOG_RETENTION, MedPatchFunction } from './constructs/medpatch-function';
 import { MedPatchQueue } from './constructs/medpatch-queue';
+import { MedPatchRole } from './constructs/medpatch-role';
 import { MedPatchTable } from './constructs/medpatch-table';
 import { MedPatchTopic } from './constructs/medpatch-topic';
-import { type MedPatchSettings, parseSettings } from './settings';
+import { MedPatchMonitoring } from './monitoring';
+import { type MedPatchSettings, parseSettings, readPolicy } from './settings';
 
 /** The repository root: handler entries in the topology are relative to it. */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -84,9 +105,24 @@ export class MedPatchStack extends Stack {
   readonly topics: Record<keyof typeof TOPICS, MedPatchTopic>;
   readonly functions: Record<FunctionKey, MedPatchFunction>;
   readonly cmmsSecret: ISecret;
+  /** The key the CMMS secret is encrypted with, when it is a customer-managed one. */
+  readonly cmmsSecretKey: IKey | undefined;
   readonly api: HttpApi | undefined;
+  /** Routes without an API authorizer, whose functions verify an HMAC signature (`auth: 'hmac'`). */
+  readonly hmacRoutes: HttpRoute[] = [];
   readonly apiStage: HttpStage | undefined;
   readonly logsKey: Key;
+  readonly backup: MedPatchBackup;
+  /** Encrypts the dead-letter queues of the scheduled (asynchronously invoked) functions. */
+  readonly failedInvocationsKey: Key;
+  readonly monitoring: MedPatchMonitoring;
+  /** Functions that have a security group, when the hospital runs them in its VPC. */
+  readonly functionsSecurityGroup: SecurityGroup | undefined;
+  /** DLQ of the email / SMS subscriptions; only when the settings subscribe someone. */
+  undeliveredNotifications: Queue | undefined;
+  undeliveredNotificationsAlarm: Alarm | undefined;
+  /** The settings this stack was built from, after validation. */
+  readonly settings: MedPatchSettings;
 
   constructor(scope: Construct, id: string, props: MedPatchStackProps) {
     super(scope, id, {
@@ -94,7 +130,10 @@ export class MedPatchStack extends Stack {
       ...props,
     });
     const settings = parseSettings(props.settings, `${id} settings`);
+    this.settings = settings;
     const projectRoot = props.projectRoot ?? REPO_ROOT;
+    Tags.of(this).add('medpatch:hospital', settings.hospital);
+    Tags.of(this).add('medpatch:stage', settings.stage);
 
     this.logsKey = new Key(this, 'LogsKey', {
       description: 'Encrypts MedPatch function and API access logs',
@@ -117,6 +156,21 @@ export class MedPatchStack extends Stack {
     );
 
     this.tables = mapRecord(TABLES, (declaration) => new MedPatchTable(this, declaration.id, declaration));
+    this.backup = new MedPatchBackup(this, 'Backup', {
+      tables: Object.values(this.tables).map((table) => table.table),
+      retentionDays: settings.backup.retentionDays,
+    });
+
+    this.topics = mapRecord(
+      TOPICS,
+      (declaration, key) =>
+        new MedPatchTopic(this, declaration.id, {
+          purpose: declaration.purpose,
+          acceptsAlarms: key === 'opsAlerts',
+        }),
+    );
+    const alarmAction = new SnsAction(this.topics.opsAlerts.topic);
+    this.subscribeAudiences(settings, alarmAction);
 
     const timeouts = consumerTimeouts();
     this.queues = mapRecord(
@@ -127,17 +181,24 @@ export class MedPatchStack extends Stack {
           maxReceiveCount: declaration.maxReceiveCount,
           consumerTimeout: timeouts[key],
           purpose: declaration.purpose,
+          alarmAction,
         }),
     );
 
-    this.topics = mapRecord(
-      TOPICS,
-      (declaration) => new MedPatchTopic(this, declaration.id, { purpose: declaration.purpose }),
-    );
-
+    this.cmmsSecretKey = settings.cmmsSecretArn
+      ? settings.cmmsSecretKmsKeyArn
+        ? Key.fromKeyArn(this, 'CmmsCredentialsKey', settings.cmmsSecretKmsKeyArn)
+        : undefined
+      : new Key(this, 'CmmsCredentialsKey', {
+          description: 'Encrypts the MedPatch CMMS credentials',
+          enableKeyRotation: true,
+          removalPolicy: RemovalPolicy.RETAIN,
+        });
     this.cmmsSecret = settings.cmmsSecretArn
       ? Secret.fromSecretCompleteArn(this, 'CmmsCredentials', settings.cmmsSecretArn)
       : new Secret(this, 'CmmsCredentials', {
+          ...(settings.cmmsSecretName ? { secretName: settings.cmmsSecretName } : {}),
+          ...(this.cmmsSecretKey ? { encryptionKey: this.cmmsSecretKey } : {}),
           description:
             'MedPatch CMMS credentials (JSON: username, password); set the real values after deploy',
           generateSecretString: {
@@ -148,17 +209,48 @@ export class MedPatchStack extends Stack {
           removalPolicy: RemovalPolicy.RETAIN,
         });
 
-    const resolveEnv = (source: EnvSource): string => {
+    const policy = settings.policyFile ? readPolicy(settings.policyFile) : undefined;
+    /** A variable's value, or undefined for an optional setting the hospital did not give (left unset). */
+    const resolveEnv = (source: EnvSource): string | undefined => {
       if ('table' in source) return this.tables[source.table].table.tableName;
       if ('queueUrl' in source) return this.queues[source.queueUrl].queue.queueUrl;
       if ('topicArn' in source) return this.topics[source.topicArn].topic.topicArn;
       if ('value' in source) return source.value;
-      if (source.setting === 'cmmsSecretArn') return this.cmmsSecret.secretArn;
-      return settings[source.setting];
+      switch (source.setting) {
+        case 'cmmsSecretArn':
+          return this.cmmsSecret.secretArn;
+        case 'cmmsFieldMap':
+          return settings.cmmsFieldMap ? JSON.stringify(settings.cmmsFieldMap) : undefined;
+        case 'policy':
+          return policy;
+        default:
+          return settings[source.setting];
+      }
     };
 
+    // Async invocations (EventBridge Scheduler) that fail every retry land in a per-function DLQ under this key.
+    const failedInvocationsKey = new Key(this, 'FailedInvocationsKey', {
+      description: 'Encrypts the dead-letter queues of MedPatch scheduled functions',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.failedInvocationsKey = failedInvocationsKey;
+    this.functionsSecurityGroup = undefined;
+    let network: ConstructorParameters<typeof MedPatchFunction>[2]['network'];
+    if (settings.vpc) {
+      const vpc = Vpc.fromVpcAttributes(this, 'HospitalVpc', settings.vpc);
+      const securityGroup = new SecurityGroup(this, 'FunctionsSecurityGroup', {
+        vpc,
+        description: 'MedPatch functions: no inbound; outbound HTTPS only (AWS APIs, the CMMS)',
+        allowAllOutbound: false,
+      });
+      securityGroup.addEgressRule(Peer.anyIpv4(), Port.tcp(443), 'HTTPS to AWS APIs and the CMMS');
+      this.functionsSecurityGroup = securityGroup;
+      network = { vpc, subnets: vpc.privateSubnets, securityGroup };
+    }
+
     const httpRoutes: { fn: MedPatchFunction; trigger: Extract<FunctionTrigger, { kind: 'http' }> }[] = [];
-    this.functions = mapRecord(FUNCTIONS, (declaration: FunctionDeclaration) => {
+    this.functions = mapRecord(FUNCTIONS, (declaration: FunctionDeclaration, key) => {
       const fn = new MedPatchFunction(this, declaration.id, {
         entry: join(projectRoot, declaration.entry),
         projectRoot,
@@ -167,9 +259,16 @@ export class MedPatchStack extends Stack {
         timeout: Duration.seconds(declaration.timeoutSeconds),
         serviceName: `medpatch-${basename(dirname(declaration.entry))}`,
         environment: Object.fromEntries(
-          Object.entries(declaration.environment).map(([name, source]) => [name, resolveEnv(source)]),
+          Object.entries(declaration.environment).flatMap(([name, source]) => {
+            const value = resolveEnv(source);
+            return value === undefined ? [] : [[name, value]];
+          }),
         ),
         logEncryptionKey: this.logsKey,
+        ...(declaration.triggers.some((trigger) => trigger.kind === 'schedule')
+          ? { failedInvocations: { encryptionKey: failedInvocationsKey, alarmAction } }
+          : {}),
+        ...(network ? { network } : {}),
         ...(declaration.reservedConcurrency === undefined
           ? {}
           : { reservedConcurrency: declaration.reservedConcurrency }),
@@ -188,7 +287,7 @@ export class MedPatchStack extends Stack {
             break;
           case 'schedule':
             new Schedule(this, `${declaration.id}Schedule${index}`, {
-              schedule: ScheduleExpression.expression(trigger.expression),
+              schedule: ScheduleExpression.expression(settings.schedules[key] ?? trigger.expression),
               description: `MedPatch: ${trigger.description}`,
               // Scheduler invokes asynchronously; a run older than an hour is superseded by the next one.
               target: new LambdaInvoke(fn.function, {
@@ -236,33 +335,155 @@ export class MedPatchStack extends Stack {
         },
       });
       for (const { fn, trigger } of httpRoutes) {
-        api.addRoutes({
+        const hmac = trigger.auth === 'hmac';
+        const routes = api.addRoutes({
           path: trigger.path,
           methods: [HttpMethod[trigger.method]],
           integration: new HttpLambdaIntegration(`${fn.node.id}Integration`, fn.function),
+          // ServiceNow cannot sign SigV4: the function verifies the request's HMAC-SHA256 signature itself.
+          ...(hmac ? { authorizer: new HttpNoneAuthorizer() } : {}),
         });
+        if (hmac) this.hmacRoutes.push(...routes);
       }
       this.api = api;
       new CfnOutput(this, 'ApiUrl', { value: this.apiStage.url, description: 'MedPatch HTTP API base URL' });
     }
 
+    const staleAfterHours: Record<string, number> = {};
+    for (const [key, declaration] of Object.entries(FUNCTIONS) as [FunctionKey, FunctionDeclaration][]) {
+      const hours = settings.alarms.staleAfterHours[key] ?? declaration.staleAfterHours;
+      if (hours !== undefined) staleAfterHours[key] = hours;
+    }
+    this.monitoring = new MedPatchMonitoring(this, 'Monitoring', {
+      functions: this.functions,
+      queues: this.queues,
+      api: this.api,
+      errorRatePercent: settings.alarms.errorRatePercent,
+      staleAfterHours,
+      alarmAction,
+      otherAlarms: [
+        ...Object.values(this.queues).map((queue) => queue.deadLetterAlarm),
+        ...Object.values(this.functions).flatMap((fn) => (fn.deadLetterAlarm ? [fn.deadLetterAlarm] : [])),
+        ...(this.undeliveredNotificationsAlarm ? [this.undeliveredNotificationsAlarm] : []),
+      ],
+    });
+
+    // Every endpoint and queue an operator needs: to call the API, to inspect or redrive a DLQ, to subscribe.
     for (const [key, queue] of Object.entries(this.queues)) {
-      new CfnOutput(this, `${QUEUES[key as QueueKey].id}Url`, { value: queue.queue.queueUrl });
-      new CfnOutput(this, `${QUEUES[key as QueueKey].id}DeadLetterUrl`, {
+      const { id, purpose } = QUEUES[key as QueueKey];
+      new CfnOutput(this, `${id}Url`, { value: queue.queue.queueUrl, description: purpose });
+      new CfnOutput(this, `${id}DeadLetterUrl`, {
         value: queue.deadLetterQueue.queueUrl,
+        description: `Dead letters of: ${purpose}`,
+      });
+    }
+    for (const fn of Object.values(this.functions)) {
+      if (!fn.deadLetterQueue) continue;
+      new CfnOutput(this, `${fn.node.id}FailedInvocationsUrl`, {
+        value: fn.deadLetterQueue.queueUrl,
+        description: `Scheduled runs of ${fn.node.id} that failed every retry`,
       });
     }
     for (const [key, topic] of Object.entries(this.topics)) {
-      new CfnOutput(this, `${TOPICS[key as keyof typeof TOPICS].id}Arn`, { value: topic.topic.topicArn });
+      const { id, purpose } = TOPICS[key as keyof typeof TOPICS];
+      new CfnOutput(this, `${id}Arn`, { value: topic.topic.topicArn, description: purpose });
+    }
+    if (this.undeliveredNotifications) {
+      new CfnOutput(this, 'UndeliveredNotificationsUrl', {
+        value: this.undeliveredNotifications.queueUrl,
+        description: 'Email / SMS notifications SNS could not deliver',
+      });
     }
     new CfnOutput(this, 'CmmsSecretArn', { value: this.cmmsSecret.secretArn });
+    new CfnOutput(this, 'TableName', { value: this.tables.main.table.tableName });
+    new CfnOutput(this, 'BackupVaultName', { value: this.backup.vault.backupVaultName });
+    new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName });
+  }
+
+  /**
+   * Email and SMS subscriptions for the stakeholder audiences (with their filter policies) and for on-call.
+   * Notifications SNS cannot deliver after its retries go to one encrypted, alarmed DLQ instead of vanishing.
+   */
+  private subscribeAudiences(settings: MedPatchSettings, alarmAction: IAlarmAction): void {
+    let undelivered: Queue | undefined;
+    const undeliveredQueue = (): Queue => {
+      if (undelivered) return undelivered;
+      const key = new Key(this, 'UndeliveredNotificationsKey', {
+        description: 'Encrypts MedPatch notifications SNS could not deliver',
+        enableKeyRotation: true,
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+      // SNS writes to the encrypted DLQ on the topics' behalf, only for this account's topics.
+      key.addToResourcePolicy(
+        new PolicyStatement({
+          principals: [new ServicePrincipal('sns.amazonaws.com')],
+          actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          resources: ['*'],
+          conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+        }),
+      );
+      undelivered = new Queue(this, 'UndeliveredNotifications', {
+        encryption: QueueEncryption.KMS,
+        encryptionMasterKey: key,
+        enforceSSL: true,
+        retentionPeriod: Duration.days(14),
+      });
+      const alarm = new Alarm(this, 'UndeliveredNotificationsAlarm', {
+        alarmDescription: 'SNS could not deliver an email / SMS notification; see the message in the DLQ.',
+        metric: undelivered.metricApproximateNumberOfMessagesVisible({
+          period: Duration.minutes(5),
+          statistic: Stats.MAXIMUM,
+        }),
+        threshold: 0,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+      alarm.addAlarmAction(alarmAction);
+      this.undeliveredNotificationsAlarm = alarm;
+      return undelivered;
+    };
+
+    const subscribe = (
+      topic: MedPatchTopic,
+      id: string,
+      endpoints: { emails: readonly string[]; phones: readonly string[] },
+      filter: Record<string, readonly string[]> | undefined,
+    ) => {
+      const filterPolicy = filter
+        ? Object.fromEntries(
+            Object.entries(filter).map(([name, values]) => [
+              name,
+              SubscriptionFilter.stringFilter({ allowlist: [...values] }),
+            ]),
+          )
+        : undefined;
+      const targets = [
+        ...endpoints.emails.map((endpoint) => ({ protocol: SubscriptionProtocol.EMAIL, endpoint })),
+        ...endpoints.phones.map((endpoint) => ({ protocol: SubscriptionProtocol.SMS, endpoint })),
+      ];
+      targets.forEach(({ protocol, endpoint }, index) => {
+        new Subscription(topic, `${id}${protocol === SubscriptionProtocol.EMAIL ? 'Email' : 'Sms'}${index}`, {
+          topic: topic.topic,
+          protocol,
+          endpoint,
+          deadLetterQueue: undeliveredQueue(),
+          ...(filterPolicy ? { filterPolicy } : {}),
+        });
+      });
+    };
+    for (const audience of settings.alerts.stakeholders) {
+      subscribe(this.topics.stakeholderAlerts, `Audience-${audience.role}-`, audience, audience.filter);
+    }
+    subscribe(this.topics.opsAlerts, 'OnCall', settings.alerts.ops, undefined);
+    this.undeliveredNotifications = undelivered;
   }
 
   /** One role per scheduled function, so the scheduler can invoke that function and nothing else. */
-  private schedulerRole(fn: MedPatchFunction): Role {
+  private schedulerRole(fn: MedPatchFunction): MedPatchRole {
     const existing = fn.node.tryFindChild('SchedulerRole');
-    if (existing instanceof Role) return existing;
-    return new Role(fn, 'SchedulerRole', {
+    if (existing instanceof MedPatchRole) return existing;
+    return new MedPatchRole(fn, 'SchedulerRole', {
       assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
         conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
       }),
@@ -281,6 +502,6 @@ export class MedPatchStack extends Stack {
     for (const topic of access.topicPublish ?? []) {
       grantTopicPublish(fn.function, this.topics[topic].topic, this.topics[topic].key);
     }
-    if (access.cmmsSecret) this.cmmsSecret.grantRead(fn.function);
+    if (access.cmmsSecret) grantSecretRead(fn.function, this.cmmsSecret.secretArn, this.cmmsSecretKey);
   }
 }

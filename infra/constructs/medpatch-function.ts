@@ -1,10 +1,21 @@
-import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { type IRole, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import {
+  Alarm,
+  ComparisonOperator,
+  type IAlarmAction,
+  Stats,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import type { ISecurityGroup, ISubnet, IVpc } from 'aws-cdk-lib/aws-ec2';
+import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, type CfnFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { grantQueueSend } from '../access-grants';
+import { MedPatchRole } from './medpatch-role';
 
 /**
  * How long function logs are kept. One year: long enough to reconstruct an incident across a full patch cycle
@@ -38,6 +49,18 @@ export interface MedPatchFunctionProps {
   readonly reservedConcurrency?: number;
   /** Customer-managed key for the log group; its key policy must allow the CloudWatch Logs service. */
   readonly logEncryptionKey?: IKey;
+  /**
+   * For functions invoked asynchronously (EventBridge Scheduler): Lambda retries a failed event twice and then
+   * drops it, unless the function has a dead-letter queue. Given, the function gets one, encrypted with this
+   * key, and an alarm on it.
+   */
+  readonly failedInvocations?: { readonly encryptionKey: IKey; readonly alarmAction?: IAlarmAction };
+  /** Runs the function in these private subnets with this security group. */
+  readonly network?: {
+    readonly vpc: IVpc;
+    readonly subnets: ISubnet[];
+    readonly securityGroup: ISecurityGroup;
+  };
 }
 
 /**
@@ -62,7 +85,10 @@ export interface MedPatchFunctionProps {
 export class MedPatchFunction extends Construct {
   readonly function: NodejsFunction;
   readonly logGroup: LogGroup;
-  readonly role: IRole;
+  readonly role: MedPatchRole;
+  /** Where Lambda puts asynchronous events that failed every retry (scheduled functions only). */
+  readonly deadLetterQueue: Queue | undefined;
+  readonly deadLetterAlarm: Alarm | undefined;
 
   constructor(scope: Construct, id: string, props: MedPatchFunctionProps) {
     super(scope, id);
@@ -78,7 +104,7 @@ export class MedPatchFunction extends Construct {
 
     // Own role instead of AWSLambdaBasicExecutionRole: that managed policy lets a function write to every log
     // group in the account; this role may write only to its own.
-    const role = new Role(this, 'Role', {
+    const role = new MedPatchRole(this, 'Role', {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
       description: `Execution role of ${props.serviceName}`,
     });
@@ -101,6 +127,13 @@ export class MedPatchFunction extends Construct {
       ...(props.reservedConcurrency === undefined
         ? {}
         : { reservedConcurrentExecutions: props.reservedConcurrency }),
+      ...(props.network
+        ? {
+            vpc: props.network.vpc,
+            vpcSubnets: { subnets: props.network.subnets },
+            securityGroups: [props.network.securityGroup],
+          }
+        : {}),
       environment: {
         ...props.environment,
         POWERTOOLS_SERVICE_NAME: props.serviceName,
@@ -122,5 +155,36 @@ export class MedPatchFunction extends Construct {
         forceDockerBundling: false,
       },
     });
+
+    if (props.failedInvocations) {
+      const { encryptionKey, alarmAction } = props.failedInvocations;
+      this.deadLetterQueue = new Queue(this, 'FailedInvocations', {
+        encryption: QueueEncryption.KMS,
+        encryptionMasterKey: encryptionKey,
+        enforceSSL: true,
+        retentionPeriod: Duration.days(14),
+      });
+      // Set on the L1 resource: the L2 `deadLetterQueue` prop grants kms:GenerateDataKey* and kms:ReEncrypt*,
+      // wildcards the least-privilege test forbids; grantQueueSend names each action.
+      (this.function.node.defaultChild as CfnFunction).deadLetterConfig = {
+        targetArn: this.deadLetterQueue.queueArn,
+      };
+      grantQueueSend(this.function, this.deadLetterQueue, encryptionKey);
+      this.deadLetterAlarm = new Alarm(this, 'FailedInvocationsAlarm', {
+        alarmDescription: `${props.serviceName}: a scheduled run failed every retry; its event is in the DLQ.`,
+        metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+          period: Duration.minutes(1),
+          statistic: Stats.MAXIMUM,
+        }),
+        threshold: 0,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+      if (alarmAction) this.deadLetterAlarm.addAlarmAction(alarmAction);
+    } else {
+      this.deadLetterQueue = undefined;
+      this.deadLetterAlarm = undefined;
+    }
   }
 }

@@ -60,7 +60,11 @@ describe('hospital settings', () => {
     const template = Template.fromStack(stack);
 
     template.resourceCountIs('AWS::SecretsManager::Secret', 0);
-    const secretResources = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((policy) =>
+    const policies = {
+      ...template.findResources('AWS::IAM::Policy'),
+      ...template.findResources('AWS::IAM::ManagedPolicy'),
+    };
+    const secretResources = Object.values(policies).flatMap((policy) =>
       (policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[])
         .filter((statement) => [statement.Action].flat().includes('secretsmanager:GetSecretValue'))
         .map((statement) => statement.Resource),
