@@ -235,6 +235,21 @@ export const FUNCTIONS = {
     },
     access: { tableRead: ['main'], queueSend: ['prioritize'] },
   },
+  alertDigest: {
+    id: 'AlertDigestFunction',
+    entry: 'functions/alert-digest/handler.ts',
+    description: "Daily: one digest email per scope for the previous day's SCHEDULED / DEFER alert events",
+    memoryMb: 512,
+    timeoutSeconds: 120,
+    reservedConcurrency: 1,
+    triggers: [{ kind: 'schedule', expression: 'cron(0 6 * * ? *)', description: 'daily alert digest' }],
+    environment: {
+      [ENV.tableName]: { table: 'main' },
+      [ENV.alertsTopicArn]: { topicArn: 'stakeholderAlerts' },
+    },
+    // tableWrite for the publisher's ALERT# ledger items.
+    access: { tableRead: ['main'], tableWrite: ['main'], topicPublish: ['stakeholderAlerts'] },
+  },
   slaEscalation: {
     id: 'SlaEscalationFunction',
     entry: 'functions/sla-escalation/handler.ts',
