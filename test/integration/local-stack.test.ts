@@ -30,8 +30,10 @@ describe('the embedded local stack', () => {
   let dynamodb: DynamoDBClient;
   let sqs: SQSClient;
   let sns: SNSClient;
+  let serversBefore: number;
 
   beforeAll(async () => {
+    serversBefore = listeningServerCount();
     stack = await startLocalStack();
     const region = LOCAL_REGION;
     dynamodb = new DynamoDBClient({ region, credentials, endpoint: stack.env.AWS_ENDPOINT_URL_DYNAMODB });
@@ -127,8 +129,9 @@ describe('the embedded local stack', () => {
     }
   });
 
-  it('runs DynamoDB Local as a child of this process', () => {
+  it('runs DynamoDB Local as a child of this process, fauxqs and the simulator in it', () => {
     expect(processExists(stack.dynamoDbPid)).toBe(true);
+    expect(listeningServerCount()).toBe(serversBefore + 2);
     expect(dynamoDbLocalDescendants()).toContain(stack.dynamoDbPid);
   });
 
@@ -139,6 +142,8 @@ describe('the embedded local stack', () => {
     expect(() => process.kill(pid, 0)).toThrow(expect.objectContaining({ code: 'ESRCH' }));
     await expect(stack.stop()).resolves.toBeUndefined();
     expect(dynamoDbLocalDescendants()).toEqual([]);
+    // fauxqs and the ServiceNow simulator (in-process servers) are closed too.
+    expect(listeningServerCount()).toBe(serversBefore);
   });
 });
 
