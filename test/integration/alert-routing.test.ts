@@ -10,6 +10,7 @@ import { LocalRunner } from '../../local/runner';
 import { LOCAL_REGION, type LocalStack, startLocalStack } from '../../local/stack';
 import { DynamoFindingRepository } from '../../shared/adapters/dynamodb/finding-repository';
 import { TableClient } from '../../shared/adapters/dynamodb/table-client';
+import { DynamoAlertDigestStore } from '../../shared/adapters/sns/alert-digest-store';
 import { SnsAlertPublisher } from '../../shared/adapters/sns/sns-alert-publisher';
 import { SqsPrioritizeQueue } from '../../shared/adapters/sqs/sqs-queues';
 import type { StakeholderAlert } from '../../shared/application/ports';
@@ -41,9 +42,9 @@ const INVENTORY = [
   'asset_tag,manufacturer,model,model_number,software_version,device_type,department,location,clinical_criticality,network_zone',
   'ICU-IP-0001,Becton Dickinson,Alaris PC Unit,8015,9.19.2,Infusion Pump,ICU,North Tower / Floor 4,life_sustaining,clinical_lan',
   'ICU-IP-0002,Becton Dickinson,Alaris PC Unit,8015,9.33.1,Infusion Pump,ICU,North Tower / Floor 4,high,segmented',
-  'ED-IP-0001,Becton Dickinson,Alaris PC Unit,8015,9.33.1,Infusion Pump,ED,Main Hospital / Floor 1,high,clinical_lan',
+  'ED-IP-0001,Becton Dickinson,Alaris PC Unit,8015,9.33.1,Infusion Pump,ED,Main Hospital / Floor 1,life_sustaining,internet_facing',
   'ONC-IP-0001,Becton Dickinson,Alaris PC Unit,8015,9.19.2,Infusion Pump,Oncology,Cancer Center / Floor 1,medium,isolated',
-  'ICU-PM-0001,Spacelabs Healthcare,Xhibit Telemetry Receiver,96280,1.0.2,Telemetry Receiver,ICU,North Tower / Floor 4,high,clinical_lan',
+  'ICU-PM-0001,Spacelabs Healthcare,Xhibit Telemetry Receiver,96280,1.0.2,Telemetry Receiver,ICU,North Tower / Floor 4,life_sustaining,internet_facing',
 ].join('\n');
 
 let stack: LocalStack;
@@ -108,7 +109,8 @@ function alert(eventId: string, decision: string, department: string, sms = true
 }
 
 beforeAll(async () => {
-  stack = await startLocalStack({ servicenow: false, alertSubscriptions: ROUTING.subscriptions });
+  // The simulator is started so the dispatcher's work orders land at once instead of retrying into the DLQ.
+  stack = await startLocalStack({ alertSubscriptions: ROUTING.subscriptions });
   runner = await LocalRunner.create(stack);
   sqs = new SQSClient({
     region: LOCAL_REGION,
@@ -211,6 +213,8 @@ describe('alerts.json from the pipeline', () => {
     for (const row of first) expect(['IMMEDIATE', 'OUT_OF_CYCLE']).toContain(row.attributes.decision);
     const deliveries = first.map((r) => `${r.eventId} ${r.subscription}`);
     expect(new Set(deliveries).size).toBe(deliveries.length);
+    // The inventory has urgent findings in ICU and ED: every role is exercised.
+    expect(new Set(first.map((r) => r.subscription))).toEqual(new Set(ROUTING.subscriptions.map((s) => s.id)));
   }, 300_000);
 
   it('sends nothing new when every finding is re-assessed again (a replay of the prioritize queue)', async () => {
@@ -226,4 +230,34 @@ describe('alerts.json from the pipeline', () => {
     await runner.drain();
     for (const sub of stack.alertSubscriptions) expect(await drain(sub.queueUrl), sub.id).toEqual([]);
   }, 300_000);
+
+  it('sends SCHEDULED / DEFER changes as one daily digest per scope, once', async () => {
+    const day = new Date().toISOString().slice(0, 10);
+    const entries = await new DynamoAlertDigestStore(table).entriesOf(day);
+    expect(entries.length).toBeGreaterThan(0);
+    expect(entries.every((e) => e.decision === 'SCHEDULED' || e.decision === 'DEFER')).toBe(true);
+    const outcome = await runner.invokeSchedule<{ entries: number; published: number }>('alertDigest', {
+      day,
+    });
+    const departments = new Set(entries.map((e) => e.department));
+    expect(outcome).toEqual({ day, entries: entries.length, published: 1 + departments.size });
+
+    const ce = await drain(queueOf('ce-email'));
+    expect(ce.map((m) => m.attributes.digestScope)).toEqual(['hospital']);
+    expect(ce[0]?.subject).toContain('[MedPatch digest]');
+    expect(ce[0]?.message.split('\n').filter((l) => l.startsWith('- '))).toHaveLength(entries.length);
+    for (const [id, department] of [
+      ['icu-manager', 'ICU'],
+      ['ed-manager', 'ED'],
+    ] as const) {
+      const got = await drain(queueOf(id));
+      expect(got.map((m) => `${m.attributes.digestScope} ${m.attributes.department}`)).toEqual(
+        departments.has(department) ? [`department ${department}`] : [],
+      );
+    }
+    expect(await drain(queueOf('oncall-sms'))).toEqual([]);
+
+    const again = await runner.invokeSchedule<{ published: number }>('alertDigest', { day });
+    expect(again.published).toBe(0);
+  }, 120_000);
 });
