@@ -1,15 +1,19 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readChartLibrary } from '../../local/report/chart-library';
 import { type ReportInput, renderReport } from '../../local/report/render-report';
-import { launchChromium, type ReportWindow } from './chromium';
+import { CHROMIUM_MISSING, CHROMIUM_PATH, launchChromium, type ReportWindow } from './chromium';
 
 const FIXTURE = resolve(import.meta.dirname, '../fixtures/report-input.json');
 const ARTIFACTS = resolve(import.meta.dirname, '../../test-artifacts');
 const CLOSED = new Set(['PATCHED', 'VERIFIED', 'RISK_ACCEPTED', 'NOT_AFFECTED']);
+
+it('finds the Chromium the browser tests drive (Debian package chromium)', () => {
+  expect(existsSync(CHROMIUM_PATH), CHROMIUM_MISSING).toBe(true);
+});
 
 describe('posture report in Chromium', () => {
   const fixture = JSON.parse(readFileSync(FIXTURE, 'utf8')) as Omit<ReportInput, 'chartScript'>;
@@ -133,6 +137,34 @@ describe('posture report in Chromium', () => {
     await expect.poll(() => page.locator('#advisories td.title').allTextContents()).toContain(hostile?.title);
     expect(await page.locator('img').count()).toBe(0);
     expect(requests).toEqual([]);
+  });
+
+  it('renders an empty inventory (no devices, findings or work orders) without errors', async () => {
+    const empty = join(dir, 'empty.html');
+    writeFileSync(
+      empty,
+      renderReport({
+        ...fixture,
+        summary: { findings: { total: 0, byDecision: {} }, workOrders: { total: 0, dispatched: 0 } },
+        devices: [],
+        findings: [],
+        workOrders: [],
+        advisories: [],
+        chartScript: readChartLibrary(),
+      }),
+    );
+    const other = await browser.context.newPage();
+    const errors: string[] = [];
+    other.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    other.on('pageerror', (e) => errors.push(e.message));
+    await other.goto(`file://${empty}`);
+    await other.waitForFunction(() => '__medpatchReport' in globalThis);
+    expect(await other.getByTestId('devices').textContent()).toBe('0');
+    expect(await other.locator('#advisories .empty').textContent()).toBe('No open findings.');
+    expect(errors).toEqual([]);
+    await other.close();
   });
 
   it('logs no console error or warning and saves a screenshot artifact', async () => {
