@@ -166,7 +166,11 @@ export const FUNCTIONS = {
     memoryMb: 1024,
     timeoutSeconds: 60,
     staleAfterHours: 48,
-    triggers: [{ kind: 'http', method: 'POST', path: '/v1/advisories' }],
+    triggers: [
+      { kind: 'http', method: 'POST', path: '/v1/advisories' },
+      // Manual advisories (ECRI alert, H-ISAC notice, manufacturer's letter) in the same product/version model.
+      { kind: 'http', method: 'POST', path: '/v1/advisories/manual' },
+    ],
     environment: {
       [ENV.tableName]: { table: 'main' },
       [ENV.matchQueueUrl]: { queueUrl: 'match' },
