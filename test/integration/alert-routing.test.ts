@@ -214,7 +214,9 @@ describe('alerts.json from the pipeline', () => {
     const deliveries = first.map((r) => `${r.eventId} ${r.subscription}`);
     expect(new Set(deliveries).size).toBe(deliveries.length);
     // The inventory has urgent findings in ICU and ED: every role is exercised.
-    expect(new Set(first.map((r) => r.subscription))).toEqual(new Set(ROUTING.subscriptions.map((s) => s.id)));
+    expect(new Set(first.map((r) => r.subscription))).toEqual(
+      new Set(ROUTING.subscriptions.map((s) => s.id)),
+    );
   }, 300_000);
 
   it('sends nothing new when every finding is re-assessed again (a replay of the prioritize queue)', async () => {
