@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type PipelineInput, runPipeline } from '../../local/pipeline';
@@ -48,6 +48,18 @@ async function run(args: readonly string[]): Promise<number> {
     throw new UsageError('--advisories PATH is required');
   if (Boolean(values.inventory) === Boolean(values.cmms)) {
     throw new UsageError('give exactly one of --inventory FILE.csv or --cmms servicenow');
+  }
+  // A mistyped path fails here, before the local stack starts, not minutes into the run.
+  const paths: [string, string | undefined][] = [
+    ['--inventory', values.inventory],
+    ...values.advisories.map((path): [string, string] => ['--advisories', path]),
+    ['--kev', values.kev],
+    ['--validations', values.validations],
+    ['--policy', values.policy],
+  ];
+  for (const [flag, path] of paths) {
+    if (path !== undefined && !existsSync(path))
+      throw new UsageError(`${flag} ${path}: no such file or folder (relative to ${process.cwd()})`);
   }
   const pipeline: Omit<PipelineInput, 'devices'> = {
     advisoryPaths: values.advisories,
