@@ -33,4 +33,6 @@ export interface CmmsConnector extends DeviceSource, WorkOrderSink {
   /** Registry kind, e.g. `servicenow`, `maximo`, `csv`. */
   readonly kind: string;
   readonly capabilities: ConnectorCapabilities;
+  /** How many device records `readDevices(since)` will return, when the CMMS can say cheaply (progress/ETA). */
+  estimateCount?(since: string | null): Promise<number | null>;
 }

@@ -64,6 +64,16 @@ export class CsvConnector implements CmmsConnector {
     yield* source.readDevices(since);
   }
 
+  async estimateCount(): Promise<number | null> {
+    const file = join(this.config.directory, this.config.inventoryFile);
+    if (!existsSync(file)) return null;
+    // Data rows: lines after the header that are not blank (quoted newlines make this an estimate).
+    return readFileSync(file, 'utf8')
+      .split(/\r?\n/)
+      .slice(1)
+      .filter((l) => l.trim() !== '').length;
+  }
+
   upsertWorkOrder(workOrder: WorkOrder): Promise<{ cmmsRef: string; created: boolean }> {
     return this.outbox.upsertWorkOrder(workOrder);
   }

@@ -134,6 +134,28 @@ export class ServiceNowConnector implements CmmsConnector {
     }
   }
 
+  /** Record count from the Aggregate API (`/api/now/stats`); null when the instance does not answer it. */
+  async estimateCount(since: string | null): Promise<number | null> {
+    const params = new URLSearchParams({
+      sysparm_count: 'true',
+      ...(since ? { sysparm_query: `sys_updated_on>=${since}` } : {}),
+    });
+    try {
+      const res = await this.request(
+        {
+          method: 'GET',
+          url: `${this.config.instanceUrl}/api/now/stats/${this.config.deviceTable}?${params.toString()}`,
+        },
+        `count ${this.config.deviceTable}`,
+      );
+      const count = Number(parseResult<{ stats?: { count?: string } }>(res, 'count').stats?.count);
+      return Number.isFinite(count) ? count : null;
+    } catch (error) {
+      if (error instanceof AuthError) throw error;
+      return null;
+    }
+  }
+
   /** The newest sys_updated_on in the device table right now (null when the table is empty). */
   private async newestStamp(): Promise<string | null> {
     const [newest] = await this.getRecords(this.config.deviceTable, {
@@ -269,7 +291,8 @@ export class ServiceNowConnector implements CmmsConnector {
    * error the caller reports.
    */
   async appendWorkNote(table: string, sysId: string, text: string): Promise<void> {
-    if (!/^[a-z][a-z0-9_]*$/.test(table)) throw new ValidationError(`"${table}" is not a ServiceNow table name`);
+    if (!/^[a-z][a-z0-9_]*$/.test(table))
+      throw new ValidationError(`"${table}" is not a ServiceNow table name`);
     if (!/^[0-9a-f]{32}$/.test(sysId)) throw new ValidationError(`"${sysId}" is not a ServiceNow sys_id`);
     await this.request(
       {
