@@ -150,6 +150,22 @@ export interface WorkOrderSink {
   upsertWorkOrder(workOrder: WorkOrder): Promise<{ cmmsRef: string; created: boolean }>;
 }
 
+/** A work order's state as the CMMS holds it, normalized (status back-sync). */
+export interface CmmsWorkOrderState {
+  /** `open` while work is pending; the others are final states of the CMMS record. */
+  outcome: 'open' | 'completed' | 'failed' | 'cancelled';
+  /** The CMMS's own state value (e.g. change_request `3`), kept for the audit trail. */
+  state: string;
+  closeCode: string;
+  closeNotes: string;
+  cmmsRef: string;
+}
+
+/** Reads back the CMMS state of work orders by correlation id (absent ids are not in the CMMS). */
+export interface WorkOrderStateSource {
+  readWorkOrderStates(correlationIds: readonly string[]): Promise<Map<string, CmmsWorkOrderState>>;
+}
+
 // --- Validation lifecycle, hospital policy, audit trail, MDS2 profiles (issue 5) -------------------------------
 
 /** A validation record as stored, with the version its next change must be conditioned on. */
