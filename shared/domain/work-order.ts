@@ -27,5 +27,13 @@ export const WorkOrder = z.object({
   deviceType: z.string().optional(),
   /** Set when the CMMS reports the work closed (status back-sync). */
   closedAt: z.string().optional(),
+  /** How the CMMS closed it (status back-sync): done, failed (e.g. a patch that did not take) or cancelled. */
+  cmmsOutcome: z.enum(['completed', 'failed', 'cancelled']).optional(),
+  /** The technician's close code and notes as read back from the CMMS. */
+  closeNotes: z.string().optional(),
+  /** How many times a work order cancelled in the CMMS was re-planned (re-opened) because the work remained. */
+  reopenCount: z.number().int().min(1).optional(),
+  /** For a ROLLBACK: the work order whose failed patch it rolls back. */
+  originCorrelationId: z.string().optional(),
 });
 export type WorkOrder = z.infer<typeof WorkOrder>;
