@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import type { StakeholderAlert } from '../shared/application/ports';
+import { parsePolicy } from '../shared/domain/policy';
 import { FUNCTIONS, type FunctionDeclaration, type FunctionKey } from '../shared/topology';
 
 /** The CDK context key that carries a hospital's deployment settings (JSON, or a path to a JSON file). */
@@ -260,23 +261,23 @@ export function parseSettings(raw: unknown, origin: string): MedPatchSettings {
 }
 
 /**
- * The hospital's patch policy as compact JSON, for the functions' environment. Checked at synth: it must be a
- * JSON object with a `version`, and fit Lambda's 4 KB environment budget with room for the rest.
+ * Reads and validates the hospital's patch policy with the domain schema (so a policy that would switch the gate
+ * off, or has a typo, fails `cdk synth` with the offending paths) and returns it as compact JSON. The functions
+ * read the active policy from the table (applyPolicyText); a function that declares the `policy` setting gets it
+ * in its environment, which Lambda caps at 4 KB in total.
  */
 export function readPolicy(path: string): string {
-  let parsed: unknown;
+  let value: unknown;
   try {
-    parsed = JSON.parse(readFileSync(path, 'utf8'));
+    value = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
     throw new Error(`policyFile ${path}: cannot read it as JSON`, { cause: error });
   }
-  const shape = z.looseObject({ version: z.string().min(1) }).safeParse(parsed);
-  if (!shape.success) throw new Error(`policyFile ${path}: ${z.prettifyError(shape.error)}`);
-  const compact = JSON.stringify(parsed);
-  if (Buffer.byteLength(compact) > 2048) {
+  const parsed = parsePolicy(value);
+  if (!parsed.ok) {
     throw new Error(
-      `policyFile ${path}: ${Buffer.byteLength(compact)} bytes; the limit is 2048 (Lambda env)`,
+      `policyFile ${path}: ${parsed.errors.map((error) => `${error.path}: ${error.message}`).join('; ')}`,
     );
   }
-  return compact;
+  return JSON.stringify(parsed.policy);
 }

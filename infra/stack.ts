@@ -209,6 +209,7 @@ export class MedPatchStack extends Stack {
           removalPolicy: RemovalPolicy.RETAIN,
         });
 
+    // Read (and validated) whether or not a function declares it: a broken policy must fail the synth.
     const policy = settings.policyFile ? readPolicy(settings.policyFile) : undefined;
     /** A variable's value, or undefined for an optional setting the hospital did not give (left unset). */
     const resolveEnv = (source: EnvSource): string | undefined => {
@@ -316,6 +317,7 @@ export class MedPatchStack extends Stack {
 
     if (httpRoutes.length > 0) {
       const api = new HttpApi(this, 'Api', {
+        apiName: this.stackName,
         description: 'MedPatch API (IAM-authorized: callers sign requests with SigV4)',
         createDefaultStage: false,
         defaultAuthorizer: new HttpIamAuthorizer(),
