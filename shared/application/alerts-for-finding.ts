@@ -19,7 +19,7 @@ export interface FindingAlertDeps {
   /** Where SCHEDULED / DEFER events wait for the daily digest; without it they are not alerted at all. */
   digest?: AlertDigestStore;
   /** Builds the link to the CMMS record of a work order, when the deployment knows the CMMS URL. */
-  cmmsLink?: (correlationId: string) => string;
+  cmmsLink?: (correlationId: string) => string | null;
 }
 
 export interface FindingAlertInput {

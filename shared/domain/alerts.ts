@@ -351,3 +351,17 @@ export function findingAlertAttributes(facts: FindingAlertFacts): {
     digestScope: 'none',
   };
 }
+
+/**
+ * Link to a work order's CMMS record for an email, when the CMMS has a web UI MedPatch knows how to address
+ * (ServiceNow: the list of the work-order table filtered on the correlation id); null otherwise.
+ */
+export function cmmsRecordLink(
+  cmms: { kind: string; baseUrl: string; workOrderTable?: string | undefined },
+  correlationId: string,
+): string | null {
+  if (cmms.kind !== 'servicenow' || !/^https?:\/\/[^\s/]+/.test(cmms.baseUrl)) return null;
+  const table = /^[a-z][a-z0-9_]*$/.test(cmms.workOrderTable ?? '') ? cmms.workOrderTable : 'change_request';
+  const query = encodeURIComponent(`correlation_id=${correlationId}`);
+  return `${cmms.baseUrl.replace(/\/+$/, '')}/${table}_list.do?sysparm_query=${query}`;
+}

@@ -207,6 +207,9 @@ describe('alerts.json from the pipeline', () => {
         expect(row.message.length).toBeLessThanOrEqual(160);
       } else {
         expect(row.message).toContain('Validation status:');
+        expect(row.message).toMatch(
+          /CMMS record: http:\/\/127\.0\.0\.1:\d+\/change_request_list\.do\?sysparm_query=correlation_id%3Dmp-[0-9a-f]{32}/,
+        );
       }
     }
     // Immediate alerts are only for urgent decisions; SCHEDULED / DEFER wait for the digest.

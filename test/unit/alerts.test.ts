@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   type AssessedState,
+  cmmsRecordLink,
   DIGEST_MAX_LINES,
   type DigestEntry,
   deliveryFor,
@@ -226,5 +227,23 @@ describe('daily digest', () => {
     expect(digest.body.split('\n').filter((l) => l.startsWith('- '))).toHaveLength(DIGEST_MAX_LINES);
     expect(digest.body).toContain('… and 25 more');
     expect(digest.subject).toContain('ICU');
+  });
+});
+
+describe('CMMS record link', () => {
+  it('points at the ServiceNow work-order list filtered on the correlation id, and at nothing for other CMMS', () => {
+    expect(
+      cmmsRecordLink(
+        { kind: 'servicenow', baseUrl: 'https://h.service-now.com/', workOrderTable: 'wm_order' },
+        'mp-1',
+      ),
+    ).toBe('https://h.service-now.com/wm_order_list.do?sysparm_query=correlation_id%3Dmp-1');
+    expect(
+      cmmsRecordLink(
+        { kind: 'servicenow', baseUrl: 'https://h.service-now.com', workOrderTable: 'x;y' },
+        'mp-1',
+      ),
+    ).toContain('/change_request_list.do');
+    expect(cmmsRecordLink({ kind: 'csv', baseUrl: 'file:///tmp/outbox' }, 'mp-1')).toBeNull();
   });
 });
