@@ -217,6 +217,10 @@ export const FUNCTIONS = {
       [ENV.tableName]: { table: 'main' },
       [ENV.workOrderQueueUrl]: { queueUrl: 'workOrders' },
       [ENV.alertsTopicArn]: { topicArn: 'stakeholderAlerts' },
+      // Only to link alert emails to the CMMS record; the prioritizer never calls the CMMS.
+      [ENV.cmmsKind]: { setting: 'cmmsKind' },
+      [ENV.cmmsBaseUrl]: { setting: 'cmmsBaseUrl' },
+      [ENV.cmmsWorkOrderTable]: { setting: 'cmmsWorkOrderTable' },
     },
     access: {
       tableRead: ['main'],
