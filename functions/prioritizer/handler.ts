@@ -1,4 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { z } from 'zod';
 import { DynamoAdvisoryRepository } from '../../shared/adapters/dynamodb/advisory-repository';
 import { DynamoDeviceRepository } from '../../shared/adapters/dynamodb/device-repository';
 import { DynamoEnrichmentRepository } from '../../shared/adapters/dynamodb/enrichment-repository';
@@ -14,10 +15,19 @@ import { assessFinding } from '../../shared/application/assess-finding';
 import { PrioritizeMessage } from '../../shared/application/messages';
 import { AlertsTopicEnv, parseEnvironment, TableEnv, WorkOrderQueueEnv } from '../../shared/config/env';
 import { ENV } from '../../shared/config/env-names';
+import { cmmsRecordLink } from '../../shared/domain/alerts';
 import { createAwsClients } from '../../shared/runtime/aws-clients';
 import { sqsConsumer } from '../../shared/runtime/sqs-batch';
 
 const env = parseEnvironment(TableEnv.extend(WorkOrderQueueEnv.shape).extend(AlertsTopicEnv.shape));
+/** Only to link alert emails to the CMMS record (optional: no link without it). */
+const linkEnv = parseEnvironment(
+  z.object({
+    [ENV.cmmsKind]: z.string().default(''),
+    [ENV.cmmsBaseUrl]: z.string().default(''),
+    [ENV.cmmsWorkOrderTable]: z.string().optional(),
+  }),
+);
 const clients = createAwsClients();
 const table = new TableClient(clients.dynamodb, env[ENV.tableName]);
 const deps = {
@@ -32,6 +42,15 @@ const deps = {
   // Read per finding, cached briefly: a policy change applies to assessments within seconds.
   policy: new DynamoPolicyRepository(table, { cacheMs: 10_000 }),
   digest: new DynamoAlertDigestStore(table),
+  cmmsLink: (correlationId: string) =>
+    cmmsRecordLink(
+      {
+        kind: linkEnv[ENV.cmmsKind],
+        baseUrl: linkEnv[ENV.cmmsBaseUrl],
+        workOrderTable: linkEnv[ENV.cmmsWorkOrderTable],
+      },
+      correlationId,
+    ),
 };
 const logger = new Logger({ serviceName: 'medpatch-prioritizer' });
 
