@@ -272,6 +272,32 @@ export const FUNCTIONS = {
     },
     access: { tableRead: ['main'], tableWrite: ['main'], topicPublish: ['stakeholderAlerts'] },
   },
+  statusSync: {
+    id: 'StatusSyncFunction',
+    entry: 'functions/status-sync/handler.ts',
+    description:
+      'Hourly: reads the CMMS state of open work orders back (closed → PATCHED/MITIGATED, failed patch → ROLLBACK, cancelled → re-opened)',
+    memoryMb: 512,
+    timeoutSeconds: 300,
+    reservedConcurrency: 1,
+    triggers: [
+      { kind: 'schedule', expression: 'cron(15 * * * ? *)', description: 'hourly CMMS status back-sync' },
+    ],
+    environment: {
+      [ENV.tableName]: { table: 'main' },
+      [ENV.workOrderQueueUrl]: { queueUrl: 'workOrders' },
+      [ENV.alertsTopicArn]: { topicArn: 'stakeholderAlerts' },
+      ...cmmsEnvironment,
+      [ENV.cmmsWorkOrderTable]: { setting: 'cmmsWorkOrderTable' },
+    },
+    access: {
+      tableRead: ['main'],
+      tableWrite: ['main'],
+      queueSend: ['workOrders'],
+      topicPublish: ['stakeholderAlerts'],
+      cmmsSecret: true,
+    },
+  },
   dispatcher: {
     id: 'DispatcherFunction',
     entry: 'functions/dispatcher/handler.ts',
