@@ -1,4 +1,4 @@
-import type { DeviceSource, WorkOrderSink } from '../application/ports';
+import type { DeviceSource, WorkOrderSink, WorkOrderStateSource } from '../application/ports';
 
 /**
  * What a connector can do (reference servicenow-and-cmms.md §8.1). The sync and dispatch use-cases only use the
@@ -35,4 +35,6 @@ export interface CmmsConnector extends DeviceSource, WorkOrderSink {
   readonly capabilities: ConnectorCapabilities;
   /** How many device records `readDevices(since)` will return, when the CMMS can say cheaply (progress/ETA). */
   estimateCount?(since: string | null): Promise<number | null>;
+  /** Reads back work-order states by correlation id (status back-sync); absent when the CMMS cannot say. */
+  readWorkOrderStates?: WorkOrderStateSource['readWorkOrderStates'];
 }

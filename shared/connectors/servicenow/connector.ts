@@ -1,4 +1,4 @@
-import type { DevicePage } from '../../application/ports';
+import type { CmmsWorkOrderState, DevicePage, WorkOrderStateSource } from '../../application/ports';
 import type { Device, DeviceConnection } from '../../domain/device';
 import type { WorkOrder } from '../../domain/work-order';
 import { AuthError, ConfigurationError, MedPatchError, TransientError, ValidationError } from '../../errors';
@@ -46,7 +46,7 @@ export type ServiceNowTestHooks = Pick<ResilientHttpOptions, 'transport' | 'slee
  * resolves references to display values and keeps their sys_ids; reads `cmdb_rel_ci` connections of each page.
  * Upserts work orders by correlation_id, re-querying before every POST (a POST that timed out may have committed).
  */
-export class ServiceNowConnector implements CmmsConnector {
+export class ServiceNowConnector implements CmmsConnector, WorkOrderStateSource {
   readonly kind = 'servicenow';
   readonly sourceName = 'servicenow';
   readonly capabilities = SERVICENOW_CAPABILITIES;
@@ -242,11 +242,16 @@ export class ServiceNowConnector implements CmmsConnector {
       // Look up before every create attempt: a POST that timed out may have committed (commit-then-drop).
       const existing = await this.findByCorrelationId(table, workOrder.correlationId);
       if (existing) {
+        // A record cancelled in the CMMS whose work remains is re-opened (status back-sync re-planned it).
+        const reopen =
+          workOrder.reopenCount !== undefined && stateOutcome(table, existing.state, '') === 'cancelled'
+            ? { state: REOPEN_STATE[table] ?? '-5' }
+            : {};
         await this.request(
           {
             method: 'PATCH',
             url: `${this.tableUrl(table)}/${existing.sysId}`,
-            body: JSON.stringify({ ...fields, work_notes: note }),
+            body: JSON.stringify({ ...fields, ...reopen, work_notes: note }),
           },
           `update ${table} ${existing.number}`,
         );
@@ -275,14 +280,51 @@ export class ServiceNowConnector implements CmmsConnector {
   private async findByCorrelationId(
     table: string,
     correlationId: string,
-  ): Promise<{ sysId: string; number: string } | null> {
+  ): Promise<{ sysId: string; number: string; state: string } | null> {
     const [record] = await this.getRecords(table, {
       sysparm_query: `correlation_id=${correlationId}^ORDERBYsys_created_on`,
-      sysparm_fields: 'sys_id,number,correlation_id',
+      sysparm_fields: 'sys_id,number,correlation_id,state',
       sysparm_limit: '1',
       sysparm_no_count: 'true',
     });
-    return record ? { sysId: fieldText(record.sys_id), number: fieldText(record.number) } : null;
+    return record
+      ? { sysId: fieldText(record.sys_id), number: fieldText(record.number), state: fieldText(record.state) }
+      : null;
+  }
+
+  /**
+   * The state of the work-order records holding these correlation ids (status back-sync), read in chunks with
+   * `correlation_idIN…`. States follow the table's state model (change_request: 3 Closed with close_code
+   * successful / successful_issues / unsuccessful, 4 Canceled, 7 Closed Skipped; incident: 6 Resolved, 7 Closed,
+   * 8 Canceled). Ids without a record are absent from the map.
+   */
+  async readWorkOrderStates(correlationIds: readonly string[]): Promise<Map<string, CmmsWorkOrderState>> {
+    const table = this.config.workOrderTable;
+    const states = new Map<string, CmmsWorkOrderState>();
+    const ids = [...new Set(correlationIds)].filter((id) => /^[A-Za-z0-9_.:-]+$/.test(id));
+    for (let i = 0; i < ids.length; i += RELATIONSHIP_IDS_PER_QUERY) {
+      const chunk = ids.slice(i, i + RELATIONSHIP_IDS_PER_QUERY).join(',');
+      const records = await this.getAll(table, {
+        sysparm_query: `correlation_idIN${chunk}^ORDERBYsys_id`,
+        sysparm_fields: 'sys_id,number,correlation_id,state,close_code,close_notes,sys_created_on',
+      });
+      // The oldest record per correlation id is the one the upsert keeps writing to.
+      records.sort((a, b) => (fieldText(a.sys_created_on) < fieldText(b.sys_created_on) ? -1 : 1));
+      for (const record of records) {
+        const id = fieldText(record.correlation_id);
+        if (!id || states.has(id)) continue;
+        const state = fieldText(record.state);
+        const closeCode = fieldText(record.close_code);
+        states.set(id, {
+          outcome: stateOutcome(table, state, closeCode),
+          state,
+          closeCode,
+          closeNotes: fieldText(record.close_notes),
+          cmmsRef: fieldText(record.number) || fieldText(record.sys_id),
+        });
+      }
+    }
+    return states;
   }
 
   /**
@@ -427,6 +469,23 @@ export class ServiceNowConnector implements CmmsConnector {
       body: new URLSearchParams(form).toString(),
     });
   }
+}
+
+/** The state a re-opened record goes back to: change_request -5 New, incident and wm_order 1 New / Draft. */
+const REOPEN_STATE: Readonly<Record<string, string>> = { change_request: '-5', incident: '1', wm_order: '1' };
+
+/** Normalizes a record's state (and close code) to the outcome the status back-sync acts on. */
+export function stateOutcome(table: string, state: string, closeCode: string): CmmsWorkOrderState['outcome'] {
+  const failed = /^unsuccessful|fail/i.test(closeCode);
+  if (table === 'incident') {
+    if (state === '8') return 'cancelled';
+    if (state === '6' || state === '7') return failed ? 'failed' : 'completed';
+    return 'open';
+  }
+  // change_request (and wm_order, whose closed states the same codes cover on a default instance)
+  if (state === '4' || state === '7') return 'cancelled';
+  if (state === '3') return failed ? 'failed' : 'completed';
+  return 'open';
 }
 
 function parseResult<T>(res: HttpResponse, what: string): T {
