@@ -69,6 +69,34 @@ export function interimGuidanceFor(advisory: Advisory, productId: string): strin
   return items;
 }
 
+/**
+ * The candidate patch for the matched product: the advisory's `vendor_fix` remediations that name the product (or
+ * name none), de-duplicated, sanitized, capped. It tells the hospital which fix the manufacturer named; it is NOT a
+ * validation: only a manufacturer validation record lets the gate plan APPLY_PATCH.
+ */
+export function candidatePatchFor(advisory: Advisory, productId: string): string[] {
+  const seen = new Set<string>();
+  const items: string[] = [];
+  let total = 0;
+  for (const vuln of advisory.vulnerabilities) {
+    for (const rem of vuln.remediations) {
+      if (rem.category !== 'vendor_fix') continue;
+      if (rem.productIds.length > 0 && !rem.productIds.includes(productId)) continue;
+      const text = sanitizeText(
+        rem.url ? `${rem.details} (${rem.url})` : rem.details,
+        MAX_GUIDANCE_ITEM_CHARS,
+      );
+      const key = text.toLowerCase();
+      if (text === '' || seen.has(key)) continue;
+      if (total + text.length + 3 > MAX_GUIDANCE_CHARS) return items;
+      seen.add(key);
+      items.push(text);
+      total += text.length + 3;
+    }
+  }
+  return items;
+}
+
 export interface PlanWorkOrderInput {
   /** The finding with `action` (from the gate) and `prioritization` set. */
   finding: Finding;
@@ -161,6 +189,7 @@ export function planWorkOrder(input: PlanWorkOrderInput): WorkOrder | null {
     `CVEs: ${cves.join(', ') || 'none listed'}`,
     `Match: ${finding.matchConfidence} (${sanitizeText(`${finding.matchReason.productRule}; ${finding.matchReason.versionRule}`, 300)})`,
     `Validation: ${finding.validationStatus}`,
+    ...candidatePatchLine(kind, advisory, finding.matchReason.productId),
     `Priority: ${sanitizeText(finding.prioritization.reason, 600)} [${finding.prioritization.tableId} ${finding.prioritization.tableVersion}]`,
   ].join('\n');
 
@@ -188,6 +217,16 @@ export function planWorkOrder(input: PlanWorkOrderInput): WorkOrder | null {
   };
 }
 
+/** "Candidate patch (not validated): …" for work orders that are not themselves the validated patch. */
+function candidatePatchLine(kind: WorkOrder['kind'], advisory: Advisory, productId: string): string[] {
+  if (kind === 'APPLY_PATCH' || kind === 'ROLLBACK') return [];
+  const candidate = candidatePatchFor(advisory, productId);
+  if (candidate.length === 0) return [];
+  return [
+    `Candidate patch named by the advisory (NOT validated; do not install before the manufacturer validates it): ${sanitizeText(candidate.join(' '), 800)}`,
+  ];
+}
+
 function kindSentence(kind: WorkOrder['kind']): string {
   switch (kind) {
     case 'APPLY_PATCH':
@@ -203,4 +242,92 @@ function kindSentence(kind: WorkOrder['kind']): string {
     case 'NONE':
       return 'No action.';
   }
+}
+
+// --- Status back-sync: closing, re-opening and rolling back work orders -------------------------------------
+
+/** The revision of a work order's content (everything but its identity, revision and CMMS reference). */
+export function revisionOf(workOrder: Omit<WorkOrder, 'revision'> & { revision?: string }): string {
+  const { correlationId: _id, revision: _rev, cmmsRef: _ref, ...body } = workOrder;
+  return sha256Hex(stableStringify(body)).slice(0, 32);
+}
+
+/** The ROLLBACK work order of a failed patch: its own record, derived from the original's identity. */
+export function rollbackCorrelationIdFor(originCorrelationId: string): string {
+  return `mp-${sha256Hex(`${originCorrelationId}|rollback`).slice(0, 32)}`;
+}
+
+/** The work order as the CMMS closed it: closedAt, outcome and the technician's close code and notes. */
+export function closedWorkOrder(
+  workOrder: WorkOrder,
+  outcome: NonNullable<WorkOrder['cmmsOutcome']>,
+  closeNotes: string,
+  now: string,
+): WorkOrder {
+  const closed: WorkOrder = {
+    ...workOrder,
+    closedAt: now,
+    cmmsOutcome: outcome,
+    closeNotes: sanitizeText(closeNotes, MAX_GUIDANCE_ITEM_CHARS),
+  };
+  return { ...closed, revision: revisionOf(closed) };
+}
+
+/**
+ * A work order cancelled in the CMMS while its finding is still open is re-planned, not lost: the same record
+ * (same correlation id) is re-opened with a new revision that says why.
+ */
+export function reopenedWorkOrder(workOrder: WorkOrder, cmmsRef: string, now: string): WorkOrder {
+  const { closedAt: _c, cmmsOutcome: _o, closeNotes: _n, cmmsRef: _r, ...open } = workOrder;
+  const reopenCount = (workOrder.reopenCount ?? 0) + 1;
+  const note = `Re-opened by MedPatch on ${now.slice(0, 10)}: ${cmmsRef || 'the record'} was cancelled in the CMMS but the finding is still open.`;
+  const reopened: WorkOrder = {
+    ...open,
+    reopenCount,
+    description: `${note}\n${open.description.replace(/^Re-opened by MedPatch on [^\n]*\n/, '')}`,
+    revision: '',
+  };
+  return { ...reopened, revision: revisionOf(reopened) };
+}
+
+/**
+ * The ROLLBACK work order for an APPLY_PATCH the technician closed as unsuccessful: same devices and advisory,
+ * priority 1 and due within the IMMEDIATE SLA from now (a half-patched medical device may be unsafe to use).
+ */
+export function planRollback(
+  failed: WorkOrder,
+  closeNotes: string,
+  now: string,
+  slaDays?: Partial<Readonly<Record<Decision, number>>>,
+): WorkOrder {
+  const notes = sanitizeText(closeNotes || 'no close notes', MAX_GUIDANCE_ITEM_CHARS);
+  const rollback: WorkOrder = {
+    correlationId: rollbackCorrelationIdFor(failed.correlationId),
+    kind: 'ROLLBACK',
+    assetTags: failed.assetTags,
+    deviceIds: failed.deviceIds,
+    advisoryIds: failed.advisoryIds,
+    cves: failed.cves,
+    decision: failed.decision,
+    priority: 1,
+    dueDate: dueDateFor('IMMEDIATE', now, slaDays),
+    validationStatus: failed.validationStatus,
+    shortDescription: sanitizeText(
+      `[ROLLBACK] ${failed.advisoryIds.join(', ')} ${failed.assetTags.join(', ')}: patch failed`,
+      MAX_SHORT_DESCRIPTION_CHARS,
+    ),
+    description: [
+      kindSentence('ROLLBACK'),
+      `The patch work order ${failed.cmmsRef ?? failed.correlationId} was closed as unsuccessful: ${notes}`,
+      `Devices: ${failed.assetTags.join(', ')}. Keep them out of clinical use until the rollback is verified.`,
+      `Original work order:\n${failed.description}`,
+    ].join('\n'),
+    mitigation: failed.mitigation,
+    validationEvidence: failed.validationEvidence,
+    originCorrelationId: failed.correlationId,
+    ...(failed.department !== undefined ? { department: failed.department } : {}),
+    ...(failed.deviceType !== undefined ? { deviceType: failed.deviceType } : {}),
+    revision: '',
+  };
+  return { ...rollback, revision: revisionOf(rollback) };
 }
