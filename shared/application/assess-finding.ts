@@ -145,7 +145,10 @@ export async function assessFinding(
   await deps.findings.save(finding, previous, actor);
 
   let workOrderQueued = false;
-  if (workOrder) {
+  // A work order the CMMS closed (done or failed, see syncWorkOrderStatus) is final: re-assessment never
+  // re-opens or overwrites it.
+  const closed = workOrder && (await deps.workOrders.get(workOrder.correlationId))?.closedAt !== undefined;
+  if (workOrder && !closed) {
     await deps.workOrders.savePlanned(workOrder, actor);
     // Re-send until the dispatcher confirms this revision: a crash between save and send must not lose it.
     if ((await deps.workOrders.dispatchedRevision(workOrder.correlationId)) !== workOrder.revision) {
