@@ -264,17 +264,16 @@ export function renderReport(input: ReportInput): string {
   }
 </section>
 
-<div class="grid two">
 <section class="card" id="chase">
   <h2>Manufacturers to chase</h2>
   <p class="lead">Open findings whose patch validation is unknown or under review: ask these manufacturers for a validation statement.</p>
   ${
     chase.total === 0
       ? html`<p class="empty">Every open finding has a validation status from its manufacturer.</p>`
-      : html`<table><thead><tr><th>Manufacturer</th><th class="num">Unknown</th><th class="num">Under review</th><th class="num">Devices</th><th>Advisories</th></tr></thead><tbody>
+      : html`<table><thead><tr><th>Manufacturer</th><th>Models</th><th class="num">Unknown</th><th class="num">Under review</th><th class="num">Devices</th><th>Advisories</th></tr></thead><tbody>
       ${chase.rows.map(
         (m) =>
-          html`<tr><td><strong>${m.manufacturer}</strong>${m.aliases.length > 0 ? html`<div class="small">also recorded as ${m.aliases.slice(0, 3).join(', ')}${m.aliases.length > 3 ? ` +${m.aliases.length - 3}` : ''}</div>` : ''}<div class="muted small">${m.models.slice(0, 3).join(' · ')}${m.models.length > 3 ? ` +${m.models.length - 3} models` : ''}</div></td><td class="num">${fmt(m.unknown)}</td><td class="num">${fmt(m.underReview)}</td><td class="num">${fmt(m.devices)}</td><td>${m.advisoryIds.slice(0, 4).map((a, i) => html`${i > 0 ? ', ' : ''}${links.advisory(a)}`)}${m.advisoryIds.length > 4 ? html` <span class="muted">+${m.advisoryIds.length - 4}</span>` : ''}</td></tr>`,
+          html`<tr><td><strong>${m.manufacturer}</strong>${m.aliases.length > 0 ? html` <span class="small muted">(also recorded as ${m.aliases.slice(0, 3).join(', ')}${m.aliases.length > 3 ? ` +${m.aliases.length - 3}` : ''})</span>` : ''}</td><td class="small">${m.models.slice(0, 4).join(' · ')}${m.models.length > 4 ? html` <span class="muted">+${m.models.length - 4} models</span>` : ''}</td><td class="num">${fmt(m.unknown)}</td><td class="num">${fmt(m.underReview)}</td><td class="num">${fmt(m.devices)}</td><td>${m.advisoryIds.slice(0, 4).map((a, i) => html`${i > 0 ? ', ' : ''}${links.advisory(a)}`)}${m.advisoryIds.length > 4 ? html` <span class="muted">+${m.advisoryIds.length - 4}</span>` : ''}</td></tr>`,
       )}</tbody></table>${more(chase.rows.length, chase.total, 'manufacturers')}`
   }
 </section>
@@ -296,7 +295,6 @@ export function renderReport(input: ReportInput): string {
       )}</tbody></table>${more(models.rows.length, models.total, 'models')}`
   }
 </section>
-</div>
 
 <section class="card" id="mitigated">
   <h2>Devices on interim mitigations without a validated patch <span class="count">${fmt(mitigated.devices)}</span></h2>

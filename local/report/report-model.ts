@@ -108,6 +108,22 @@ export function modelName(device: Pick<ReportDevice, 'model' | 'modelNumber'>): 
   return device.model || device.modelNumber;
 }
 
+/** The model name without a leading manufacturer brand ("Philips IntelliVue MX450" → "IntelliVue MX450"). */
+export function modelWithoutBrand(
+  device: Pick<ReportDevice, 'manufacturer' | 'model' | 'modelNumber'>,
+): string {
+  const model = modelName(device);
+  const brand = device.manufacturer.split(/\s+/)[0] ?? '';
+  const stripped =
+    brand && model.toLowerCase().startsWith(`${brand.toLowerCase()} `)
+      ? model.slice(brand.length + 1)
+      : model;
+  const rest = device.manufacturer.slice(brand.length).trim();
+  return rest && stripped.toLowerCase().startsWith(`${rest.toLowerCase()} `)
+    ? stripped.slice(rest.length + 1)
+    : stripped;
+}
+
 /** "Manufacturer Model", without repeating the manufacturer when the model name already starts with it. */
 export function deviceName(device: Pick<ReportDevice, 'manufacturer' | 'model' | 'modelNumber'>): string {
   const model = modelName(device);
@@ -325,7 +341,7 @@ export function manufacturersToChase(
     if (f.validationStatus === 'UNKNOWN') group.row.unknown += 1;
     else group.row.underReview += 1;
     group.deviceIds.add(f.deviceId);
-    const model = device ? modelName(device) : f.product;
+    const model = device ? modelWithoutBrand(device) : f.product;
     if (model && !group.row.models.includes(model)) group.row.models.push(model);
     if (!group.row.advisoryIds.includes(f.advisoryId)) group.row.advisoryIds.push(f.advisoryId);
     groups.set(key, group);
