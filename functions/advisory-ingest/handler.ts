@@ -6,7 +6,7 @@ import { DynamoFindingRepository } from '../../shared/adapters/dynamodb/finding-
 import { TableClient } from '../../shared/adapters/dynamodb/table-client';
 import { DynamoValidationRepository } from '../../shared/adapters/dynamodb/validation-repository';
 import { SqsMatchQueue } from '../../shared/adapters/sqs/sqs-queues';
-import { ingestAdvisories } from '../../shared/application/ingest-advisories';
+import { type AdvisoryDocument, ingestAdvisories } from '../../shared/application/ingest-advisories';
 import { recordManufacturerCsafValidations } from '../../shared/application/record-validation';
 import { MatchQueueEnv, parseEnvironment, TableEnv } from '../../shared/config/env';
 import { ENV } from '../../shared/config/env-names';
@@ -48,7 +48,23 @@ const deps = {
   },
 };
 
-/** POST /v1/advisories with one CSAF 2.0 document as the body. */
+/** A manual advisory body: `source` defaults to "manual" on its own route, so a CSAF body there is refused. */
+function manualDocument(text: string): AdvisoryDocument | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || 'document' in value)
+    return undefined;
+  return { name: 'manual', content: { source: 'manual', ...value } };
+}
+
+/**
+ * POST /v1/advisories with one CSAF 2.0 document (or a manual advisory with `"source": "manual"`) as the body;
+ * POST /v1/advisories/manual with one manual advisory (ECRI alert, H-ISAC notice, manufacturer's letter).
+ */
 export const handler = async (
   event: APIGatewayProxyEventV2WithIAMAuthorizer,
 ): Promise<APIGatewayProxyResultV2> => {
@@ -59,14 +75,19 @@ export const handler = async (
       return json(413, { error: `CSAF document larger than ${MAX_DOCUMENT_BYTES} bytes` });
     }
     const actor = event.requestContext.authorizer?.iam?.userArn ?? 'api';
+    const manualRoute = (event.rawPath ?? '').endsWith('/manual');
+    const document = manualRoute ? manualDocument(text) : { name: 'upload', text };
+    if (document === undefined) {
+      return json(400, { error: 'Body is not a manual advisory object (CSAF goes to POST /v1/advisories)' });
+    }
     // Truncated or malformed JSON, excessive nesting and validator findings come back as a 422 with the reasons.
-    const [outcome] = await ingestAdvisories(deps, [{ name: 'upload', text }], {
+    const [outcome] = await ingestAdvisories(deps, [document], {
       actor,
       reason: 'advisory upload',
     });
     if (!outcome || outcome.status === 'rejected') {
       return json(422, {
-        error: 'CSAF document rejected',
+        error: manualRoute ? 'Manual advisory rejected' : 'CSAF document rejected',
         details: outcome?.status === 'rejected' ? outcome.errors : [],
       });
     }

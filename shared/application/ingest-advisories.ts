@@ -1,6 +1,7 @@
 import type { Advisory } from '../domain/advisory';
 import { parseCsafDocument } from '../domain/csaf/parse-csaf';
 import { checkCsafShape, decodeCsafText, validateCsafDocument } from '../domain/csaf/validate-csaf';
+import { isManualAdvisoryDocument, parseManualAdvisory } from '../domain/manual-advisory';
 import type { Actor, AdvisoryRepository, MatchQueue } from './ports';
 
 export interface IngestAdvisoriesDeps {
@@ -28,13 +29,20 @@ export interface IngestOptions {
   onOutcome?: (outcome: DocumentOutcome, index: number, total: number) => void;
 }
 
-/** Reads, bounds, validates (CSAF schema + mandatory tests) and parses one document; never throws. */
-export async function readCsafAdvisory(
+/**
+ * Reads, bounds, validates and parses one document; never throws. A CSAF document goes through the CSAF schema
+ * and mandatory tests; a manual advisory (`"source": "manual"`, see manual-advisory.ts) through its own schema.
+ */
+export async function readAdvisoryDocument(
   document: AdvisoryDocument,
 ): Promise<{ ok: true; advisory: Advisory; warnings: string[] } | { ok: false; errors: string[] }> {
   try {
     const decoded = 'text' in document ? decodeCsafText(document.text) : checkCsafShape(document.content);
     if (!decoded.ok) return { ok: false, errors: [decoded.error] };
+    if (isManualAdvisoryDocument(decoded.content)) {
+      const manual = parseManualAdvisory(decoded.content);
+      return manual.ok ? { ok: true, advisory: manual.advisory, warnings: [] } : manual;
+    }
     const validation = await validateCsafDocument(decoded.content);
     if (validation.errors.length > 0) return { ok: false, errors: validation.errors };
     const parsed = parseCsafDocument(decoded.content);
@@ -69,7 +77,7 @@ export async function storeAdvisory(
 }
 
 /**
- * Validates, parses and stores CSAF documents one by one; a bad document (too large, truncated, too deep,
+ * Validates, parses and stores advisory documents (CSAF, or manual advisories) one by one; a bad document (too large, truncated, too deep,
  * invalid against the CSAF schema or mandatory tests, unreadable) is reported with the reason and never stops
  * the others. A new or newer advisory is queued for matching; an equal or older version changes nothing.
  */
@@ -81,7 +89,7 @@ export async function ingestAdvisories(
 ): Promise<DocumentOutcome[]> {
   const outcomes: DocumentOutcome[] = [];
   for (const [index, document] of documents.entries()) {
-    const read = await readCsafAdvisory(document);
+    const read = await readAdvisoryDocument(document);
     const outcome: DocumentOutcome = read.ok
       ? await storeAdvisory(deps, document.name, read.advisory, read.warnings, actor)
       : { name: document.name, status: 'rejected', errors: read.errors };
