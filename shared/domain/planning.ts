@@ -112,6 +112,8 @@ export interface PlanWorkOrderInput {
    */
   slaStart?: string;
   slaDays?: Partial<Readonly<Record<Decision, number>>>;
+  /** Extra lines for the description: the hospital policy's stakeholders / windows / preconditions, MDS2 facts. */
+  notes?: readonly string[];
   now: string;
 }
 
@@ -191,6 +193,7 @@ export function planWorkOrder(input: PlanWorkOrderInput): WorkOrder | null {
     `Validation: ${finding.validationStatus}`,
     ...candidatePatchLine(kind, advisory, finding.matchReason.productId),
     `Priority: ${sanitizeText(finding.prioritization.reason, 600)} [${finding.prioritization.tableId} ${finding.prioritization.tableVersion}]`,
+    ...(input.notes ?? []).map((note) => sanitizeText(note, MAX_GUIDANCE_ITEM_CHARS)).filter((n) => n !== ''),
   ].join('\n');
 
   const body = {
