@@ -7,8 +7,10 @@ import { escapeHtml, html, inlineScript, jsonForScript } from '../../local/repor
 import { renderReport } from '../../local/report/render-report';
 import {
   burnDownOf,
+  deviceName,
   manufacturersToChase,
   mitigatedWithoutPatch,
+  modelWithoutBrand,
   type ReportInput,
   type ReportWorkOrder,
 } from '../../local/report/report-model';
@@ -148,6 +150,22 @@ describe('report model', () => {
     expect(b.overdue).toEqual([1, 0, 1, 0, 0, 0]);
     expect(b.dueByDecision).toEqual({ IMMEDIATE: [0, 0, 0, 1, 0, 0], SCHEDULED: [0, 0, 0, 0, 0, 1] });
     expect(b.remaining).toEqual([3, 3, 2, 1, 1, 0]);
+  });
+
+  it('names devices without repeating the manufacturer the model name already carries', () => {
+    const philips = {
+      manufacturer: 'Philips Healthcare',
+      model: 'Philips Healthcare EPIQ 7',
+      modelNumber: '',
+    };
+    expect(modelWithoutBrand(philips)).toBe('EPIQ 7');
+    expect(deviceName(philips)).toBe('Philips Healthcare EPIQ 7');
+    const ge = { manufacturer: 'GE Healthcare', model: 'CARESCAPE B450', modelNumber: '' };
+    expect(modelWithoutBrand(ge)).toBe('CARESCAPE B450');
+    expect(deviceName(ge)).toBe('GE Healthcare CARESCAPE B450');
+    expect(deviceName({ manufacturer: 'Spacelabs', model: '', modelNumber: '96280' })).toBe(
+      'Spacelabs 96280',
+    );
   });
 
   it('manufacturers to chase: spellings of one manufacturer are one row, named as most devices name it', () => {
