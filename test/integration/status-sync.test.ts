@@ -1,0 +1,207 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DemoHospital, generateDemoHospital, seedDemoHospital } from '../../local/demo/hospital';
+import { type PipelineResult, runPipeline } from '../../local/pipeline';
+import { LocalRunner } from '../../local/runner';
+import { LOCAL_REGION, type LocalStack, startLocalStack } from '../../local/stack';
+import { DynamoAuditRepository } from '../../shared/adapters/dynamodb/audit-repository';
+import { DynamoFindingRepository } from '../../shared/adapters/dynamodb/finding-repository';
+import { keys } from '../../shared/adapters/dynamodb/keys';
+import { TableClient } from '../../shared/adapters/dynamodb/table-client';
+import { DynamoWorkOrderRepository } from '../../shared/adapters/dynamodb/work-order-repository';
+import type { SyncStatusOutcome } from '../../shared/application/sync-work-order-status';
+import { rollbackCorrelationIdFor } from '../../shared/domain/planning';
+import type { WorkOrder } from '../../shared/domain/work-order';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const DEVICES = 300;
+
+function slice(hospital: DemoHospital, size: number): DemoHospital {
+  const devices = hospital.devices.slice(0, size);
+  const tags = new Set(devices.map((d) => d.asset_tag));
+  return {
+    ...hospital,
+    devices,
+    relationships: hospital.relationships.filter(
+      (r) => tags.has(r.parentAssetTag) && tags.has(r.childAssetTag),
+    ),
+  };
+}
+
+describe('status back-sync reads ServiceNow change_request states and acts on closures', () => {
+  let stack: LocalStack;
+  let runner: LocalRunner;
+  let result: PipelineResult;
+  let outDir: string;
+  let dynamodb: DynamoDBClient;
+  let table: TableClient;
+  let workOrders: DynamoWorkOrderRepository;
+  let findings: DynamoFindingRepository;
+  let patched: WorkOrder;
+  let failed: WorkOrder;
+  let mitigated: WorkOrder;
+  let cancelled: WorkOrder;
+  let firstSync: SyncStatusOutcome;
+
+  const changeRequests = () => stack.servicenow?.list('change_request') ?? [];
+  const recordOf = (correlationId: string) =>
+    changeRequests().find((r) => r.correlation_id === correlationId);
+
+  /** What a technician does in ServiceNow: PATCH the change_request through the Table API. */
+  async function technician(correlationId: string, fields: Record<string, string>): Promise<void> {
+    const record = recordOf(correlationId);
+    if (!record?.sys_id || !stack.servicenow) throw new Error(`no change_request for ${correlationId}`);
+    const res = await fetch(`${stack.servicenow.url}/api/now/table/change_request/${record.sys_id}`, {
+      method: 'PATCH',
+      headers: {
+        Authorization: `Basic ${Buffer.from('admin:admin').toString('base64')}`,
+        'Content-Type': 'application/json',
+        Accept: 'application/json',
+      },
+      body: JSON.stringify(fields),
+    });
+    expect(res.status).toBe(200);
+  }
+
+  beforeAll(async () => {
+    outDir = mkdtempSync(join(tmpdir(), 'medpatch-status-sync-'));
+    stack = await startLocalStack({ servicenow: { seed: 13 } });
+    if (!stack.servicenow) throw new Error('simulator expected');
+    await seedDemoHospital(
+      stack.servicenow,
+      slice(generateDemoHospital({ devices: 2000, seed: 11 }), DEVICES),
+    );
+    runner = await LocalRunner.create(stack);
+    result = await runPipeline(stack, runner, {
+      devices: { kind: 'servicenow' },
+      advisoryPaths: [join(ROOT, 'data/csaf/icsma')],
+      validationsFile: join(ROOT, 'data/demo/validations.csv'),
+      outDir,
+    });
+    dynamodb = new DynamoDBClient({
+      region: LOCAL_REGION,
+      endpoint: stack.env.AWS_ENDPOINT_URL_DYNAMODB,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    table = new TableClient(dynamodb, stack.tableNames.main);
+    workOrders = new DynamoWorkOrderRepository(table);
+    findings = new DynamoFindingRepository(table);
+    const all = await workOrders.listAll();
+    const ofKind = (kind: WorkOrder['kind']) => all.filter((w) => w.kind === kind);
+    const patches = ofKind('APPLY_PATCH');
+    const [p0, p1] = patches;
+    const [m0] = ofKind('APPLY_MITIGATION');
+    const c0 = all.find((w) => w.kind !== 'APPLY_PATCH' && w !== m0);
+    if (!p0 || !p1 || !m0 || !c0) {
+      throw new Error(
+        `the demo slice should plan 2 APPLY_PATCH, 1 APPLY_MITIGATION and one more work order (got ${patches.length} patches of ${all.length})`,
+      );
+    }
+    [patched, failed, mitigated, cancelled] = [p0, p1, m0, c0];
+
+    await technician(patched.correlationId, {
+      state: '3',
+      close_code: 'successful',
+      close_notes: 'Patch installed, post-update checks passed',
+    });
+    await technician(failed.correlationId, {
+      state: '3',
+      close_code: 'unsuccessful',
+      close_notes: 'Device failed its self-test after the update',
+    });
+    await technician(mitigated.correlationId, {
+      state: '3',
+      close_code: 'successful',
+      close_notes: 'VLAN applied',
+    });
+    await technician(cancelled.correlationId, { state: '4', close_notes: 'Cancelled by mistake' });
+
+    firstSync = await runner.invokeSchedule<SyncStatusOutcome>('statusSync', {});
+    await runner.drain();
+  }, 600_000);
+
+  afterAll(async () => {
+    dynamodb?.destroy();
+    runner?.close();
+    await stack?.stop();
+    if (outDir) rmSync(outDir, { recursive: true, force: true });
+  });
+
+  it('counts what it read: 2 completed, 1 failed, 1 cancelled, the rest still open', () => {
+    expect(firstSync.completed).toBe(2);
+    expect(firstSync.failed).toBe(1);
+    expect(firstSync.cancelled).toBe(1);
+    expect(firstSync.missing).toBe(0);
+    expect(firstSync.stillOpen).toBe(firstSync.checked - 4);
+    expect(firstSync.checked).toBe(result.workOrders.length);
+  });
+
+  it('moves the findings of a completed patch to PATCHED and of a completed mitigation to MITIGATED, with closedAt and audit', async () => {
+    for (const [workOrder, state] of [
+      [patched, 'PATCHED'],
+      [mitigated, 'MITIGATED'],
+    ] as const) {
+      const stored = await workOrders.get(workOrder.correlationId);
+      expect(stored?.closedAt).toBeDefined();
+      expect(stored?.cmmsOutcome).toBe('completed');
+      const finding = await findings.get(workOrder.deviceIds[0] ?? '', workOrder.advisoryIds[0] ?? '');
+      expect(finding?.remediationState).toBe(state);
+    }
+    const audit = await new DynamoAuditRepository(table).listByEntity(`WORKORDER#${patched.correlationId}`);
+    const closing = audit.at(-1);
+    expect(closing?.actor).toBe('status-sync');
+    expect(closing?.reason).toContain('state 3 (successful)');
+    expect(closing?.after).toContain('Patch installed');
+  });
+
+  it('opens a ROLLBACK change_request for the failed patch and alerts once', async () => {
+    const rollbackId = rollbackCorrelationIdFor(failed.correlationId);
+    const rollback = await workOrders.get(rollbackId);
+    expect(rollback?.kind).toBe('ROLLBACK');
+    expect(rollback?.priority).toBe(1);
+    expect(rollback?.originCorrelationId).toBe(failed.correlationId);
+    expect(rollback?.assetTags).toEqual(failed.assetTags);
+    expect(rollback?.description).toContain('Device failed its self-test');
+    expect(changeRequests().filter((r) => r.correlation_id === rollbackId)).toHaveLength(1);
+    expect((await workOrders.get(failed.correlationId))?.cmmsOutcome).toBe('failed');
+    const finding = await findings.get(failed.deviceIds[0] ?? '', failed.advisoryIds[0] ?? '');
+    expect(finding?.remediationState).not.toBe('PATCHED');
+    const sent = await table.doc.send(
+      new GetCommand({
+        TableName: stack.tableNames.main,
+        Key: keys.alertSent(`work-order-failed|${failed.correlationId}|${failed.revision}#email`),
+      }),
+    );
+    expect(sent.Item).toBeDefined();
+  });
+
+  it('re-opens the cancelled change_request with a new revision instead of losing the work', async () => {
+    const stored = await workOrders.get(cancelled.correlationId);
+    expect(stored?.closedAt).toBeUndefined();
+    expect(stored?.reopenCount).toBe(1);
+    expect(stored?.revision).not.toBe(cancelled.revision);
+    expect(await workOrders.dispatchedRevision(cancelled.correlationId)).toBe(stored?.revision);
+    const record = recordOf(cancelled.correlationId);
+    expect(record?.state).toBe('-5');
+    expect(record?.description).toContain('was cancelled in the CMMS');
+    expect(changeRequests().filter((r) => r.correlation_id === cancelled.correlationId)).toHaveLength(1);
+  });
+
+  it('a second run and a re-scoring change nothing more: no new records, closed work orders stay closed', async () => {
+    const before = changeRequests().length;
+    const second = await runner.invokeSchedule<SyncStatusOutcome>('statusSync', {});
+    await runner.drain();
+    expect(second.completed + second.failed + second.cancelled).toBe(0);
+    await runner.invokeSchedule('rescore', {});
+    await runner.drain();
+    expect(changeRequests().length).toBe(before);
+    expect((await workOrders.get(patched.correlationId))?.closedAt).toBeDefined();
+    expect(recordOf(patched.correlationId)?.state).toBe('3');
+    const finding = await findings.get(patched.deviceIds[0] ?? '', patched.advisoryIds[0] ?? '');
+    expect(finding?.remediationState).toBe('PATCHED');
+  }, 300_000);
+});
