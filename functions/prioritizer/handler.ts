@@ -4,6 +4,7 @@ import { DynamoAdvisoryRepository } from '../../shared/adapters/dynamodb/advisor
 import { DynamoDeviceRepository } from '../../shared/adapters/dynamodb/device-repository';
 import { DynamoEnrichmentRepository } from '../../shared/adapters/dynamodb/enrichment-repository';
 import { DynamoFindingRepository } from '../../shared/adapters/dynamodb/finding-repository';
+import { DynamoMds2ProfileRepository } from '../../shared/adapters/dynamodb/mds2-repository';
 import { DynamoPolicyRepository } from '../../shared/adapters/dynamodb/policy-repository';
 import { TableClient } from '../../shared/adapters/dynamodb/table-client';
 import { DynamoValidationRepository } from '../../shared/adapters/dynamodb/validation-repository';
@@ -41,6 +42,7 @@ const deps = {
   alerts: new SnsAlertPublisher(clients.sns, env[ENV.alertsTopicArn], table),
   // Read per finding, cached briefly: a policy change applies to assessments within seconds.
   policy: new DynamoPolicyRepository(table, { cacheMs: 10_000 }),
+  profiles: new DynamoMds2ProfileRepository(table),
   digest: new DynamoAlertDigestStore(table),
   cmmsLink: (correlationId: string) =>
     cmmsRecordLink(

@@ -1,8 +1,9 @@
 import type { Finding } from '../domain/finding';
 import { decideAction } from '../domain/gate';
-import { gatePolicyOf } from '../domain/policy';
 import { deviceManufacturerKey } from '../domain/matching';
+import { mds2NotesFor } from '../domain/mds2';
 import { interimGuidanceFor, planWorkOrder } from '../domain/planning';
+import { gatePolicyOf, policyNotesFor } from '../domain/policy';
 import { prioritizeFinding } from '../domain/prioritize';
 import { findCoveringValidation } from '../domain/validation';
 import type { RemediationState } from '../domain/vocabulary';
@@ -15,8 +16,9 @@ import type {
   AlertPublisher,
   DeviceRepository,
   EnrichmentRepository,
-  PolicyRepository,
   FindingRepository,
+  Mds2ProfileRepository,
+  PolicyRepository,
   ValidationRepository,
   WorkOrderQueue,
   WorkOrderRepository,
@@ -33,6 +35,8 @@ export interface AssessFindingDeps {
   alerts: AlertPublisher;
   /** The hospital policy (SLA days, exempt non-medical asset classes); absent = built-in defaults. */
   policy?: Pick<PolicyRepository, 'getActive'>;
+  /** MDS2 profiles: how the model is patched (who installs, approval notices, review cycle) on the work order. */
+  profiles?: Pick<Mds2ProfileRepository, 'get'>;
   /** SCHEDULED / DEFER alert events wait here for the daily digest. */
   digest?: AlertDigestStore;
   /** Link to a work order's CMMS record in alert emails. */
@@ -93,6 +97,12 @@ export async function assessFinding(
   ]);
   const covering = findCoveringValidation(device, previous, records, now);
   const policy = (await deps.policy?.getActive())?.policy;
+  const profile = deps.profiles
+    ? ((await deps.profiles.get(deviceManufacturerKey(device), device.model)) ??
+      (device.modelNumber
+        ? await deps.profiles.get(deviceManufacturerKey(device), device.modelNumber)
+        : null))
+    : null;
   const prioritization = prioritizeFinding({
     device,
     cves: previous.cves,
@@ -129,6 +139,10 @@ export async function assessFinding(
     validation: covering?.record ?? null,
     slaStart: finding.firstSeenAt,
     ...(policy ? { policy: gatePolicyOf(policy), slaDays: policy.slaDays } : {}),
+    notes: [
+      ...(policy ? policyNotesFor(policy, device, prioritization.decision, gate.action) : []),
+      ...(profile ? mds2NotesFor(profile) : []),
+    ],
     now,
   });
   // Alert before saving: the events compare with the stored finding, so a crash after the save must not lose
