@@ -35,5 +35,18 @@ export const WorkOrder = z.object({
   reopenCount: z.number().int().min(1).optional(),
   /** For a ROLLBACK: the work order whose failed patch it rolls back. */
   originCorrelationId: z.string().optional(),
+  /** Planned window (ISO): the policy's next maintenance window before the due date, else SLA start → due date. */
+  plannedStart: z.string().optional(),
+  plannedEnd: z.string().optional(),
+  /** Who does the work (from the validation's conditions and the MDS2 profile) and the CMMS group it maps to. */
+  performedBy: z.enum(['vendor_field_service', 'manufacturer_remote', 'in_house_biomed']).optional(),
+  assignmentGroup: z.string().optional(),
+  /** APPLY_PATCH: how to back out and how to test, including the connected devices and systems to re-test. */
+  backoutPlan: z.string().optional(),
+  testPlan: z.string().optional(),
+  /** Connected devices and systems (CMDB relationships) to re-test after the work; their owners are told. */
+  retest: z.array(z.string()).optional(),
+  /** Why MedPatch closed the record itself (the finding no longer needs the work); the CMMS record is resolved. */
+  resolution: z.string().optional(),
 });
 export type WorkOrder = z.infer<typeof WorkOrder>;
