@@ -5,12 +5,14 @@ import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aw
 import { DynamoDeviceRepository } from '../shared/adapters/dynamodb/device-repository';
 import { DynamoEnrichmentRepository } from '../shared/adapters/dynamodb/enrichment-repository';
 import { DynamoFindingRepository } from '../shared/adapters/dynamodb/finding-repository';
+import { DynamoMds2ProfileRepository } from '../shared/adapters/dynamodb/mds2-repository';
 import { DynamoPolicyRepository } from '../shared/adapters/dynamodb/policy-repository';
 import { TableClient } from '../shared/adapters/dynamodb/table-client';
 import { DynamoValidationRepository } from '../shared/adapters/dynamodb/validation-repository';
 import { DynamoWorkOrderRepository } from '../shared/adapters/dynamodb/work-order-repository';
 import { SqsMatchQueue } from '../shared/adapters/sqs/sqs-queues';
 import type { DocumentOutcome } from '../shared/application/ingest-advisories';
+import { importMds2Text } from '../shared/application/mds2-import';
 import { applyPolicyText } from '../shared/application/policy-admin';
 import { type SyncReport, syncDevices } from '../shared/application/sync-devices';
 import { importValidationText } from '../shared/application/validation-import';
@@ -29,6 +31,8 @@ export interface PipelineInput {
   validationsFile?: string;
   /** Hospital patch policy (JSON, shared/domain/policy.ts), stored as the active policy before anything runs. */
   policyFile?: string;
+  /** MDS2 manufacturer profiles (CSUP / SBOM answers, CSV or JSON): their patching facts go on work orders. */
+  mds2File?: string;
   outDir: string;
   log?: (line: string) => void;
   /** Where work orders go, so report.html can link its identifiers (plain ids when absent). */
@@ -141,6 +145,16 @@ export async function runPipeline(
         { ...operator, reason: `policy ${input.policyFile}` },
       );
       log(`policy: ${policy.policyVersion} active`);
+    }
+    if (input.mds2File) {
+      const mds2 = await importMds2Text(
+        new DynamoMds2ProfileRepository(table),
+        readFileSync(input.mds2File, 'utf8'),
+        input.mds2File,
+        { ...operator, reason: `MDS2 ${input.mds2File}` },
+      );
+      for (const e of mds2.errors) log(`MDS2 ${input.mds2File}:${e.line}: ${e.message}`);
+      log(`MDS2: ${mds2.profiles} profiles, ${mds2.errors.length} rows rejected`);
     }
     if (input.validationsFile) {
       // Through the recordValidation use-case (scope ids, transitions, history, audit), as the API and CLI do.

@@ -17,6 +17,7 @@ Options:
   --validations FILE    manufacturer validation records, CSV or JSON (DESIGN.md §5), or a manufacturer's
                         validated-patch list (manufacturer,product,versions,patch_id,status,date,reference)
   --policy FILE         hospital patch policy, JSON (see data/demo/policy.json)
+  --mds2 FILE           MDS2 manufacturer profiles, CSUP/SBOM answers, CSV or JSON (see data/demo/mds2.csv)
   --out DIR             output folder (default: out)
   --json                print the summary as JSON
   -h, --help            this help`;
@@ -34,6 +35,7 @@ async function run(args: readonly string[]): Promise<number> {
       kev: { type: 'string' },
       validations: { type: 'string' },
       policy: { type: 'string' },
+      mds2: { type: 'string' },
       out: { type: 'string', default: 'out' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -66,6 +68,7 @@ async function run(args: readonly string[]): Promise<number> {
     ...(values.kev ? { kevFile: values.kev } : {}),
     ...(values.validations ? { validationsFile: values.validations } : {}),
     ...(values.policy ? { policyFile: values.policy } : {}),
+    ...(values.mds2 ? { mds2File: values.mds2 } : {}),
     outDir: values.out,
     log: progressLine(),
   };
