@@ -124,12 +124,15 @@ const RULE_STRENGTH: Record<HitStrength, number> = {
 };
 const CONFIDENCE_RANK: Record<MatchConfidence, number> = { confirmed: 3, probable: 2, possible: 1 };
 
+/** Brands that were once company names ("Alaris Medical Systems"): product words, never manufacturer words. */
+const BRAND_WORDS: ReadonlySet<string> = new Set(['alaris']);
+
 /** Manufacturer name words ("bd", "welch", "allyn") say nothing about the product: dropped from product tokens. */
 const MANUFACTURER_WORDS: ReadonlySet<string> = new Set(
   MANUFACTURER_ALIASES.flatMap((entry) => [entry.displayName, ...entry.aliases])
     .flatMap((name) => tokenize(name))
     // Single letters ("i" of i-SENS, "b" of B. Braun) would also strip product names ("Vivid I").
-    .filter((word) => !/\d/.test(word) && word.length >= 2),
+    .filter((word) => !/\d/.test(word) && word.length >= 2 && !BRAND_WORDS.has(word)),
 );
 
 function tokenize(text: string): string[] {
@@ -489,10 +492,17 @@ function productManufacturerKeys(product: AdvisoryProduct): string[] {
   );
 }
 
+const AFFECTED_CACHE = new WeakMap<Advisory, AdvisoryProduct[]>();
+
 /** Products an advisory says are affected; every product when no vulnerability lists affected ids. */
 function affectedProducts(advisory: Advisory): AdvisoryProduct[] {
+  const cached = AFFECTED_CACHE.get(advisory);
+  if (cached) return cached;
   const affected = new Set(advisory.vulnerabilities.flatMap((v) => v.affectedProductIds));
-  return affected.size === 0 ? advisory.products : advisory.products.filter((p) => affected.has(p.productId));
+  const products =
+    affected.size === 0 ? advisory.products : advisory.products.filter((p) => affected.has(p.productId));
+  AFFECTED_CACHE.set(advisory, products);
+  return products;
 }
 
 interface Candidate {
@@ -585,10 +595,35 @@ function isBetter(a: Candidate, b: Candidate): boolean {
  * re-reported through a sibling entry. Null when nothing matches.
  */
 export function matchDeviceToAdvisory(device: Device, advisory: Advisory): DeviceMatch | null {
-  const profile = profileOf(device);
+  return matchPreparedDevice(prepareDevice(device), advisory);
+}
+
+/** A device with its matching profile computed once, for matching it against many advisories. */
+export interface PreparedDevice {
+  readonly device: Device;
+  /** @internal */
+  readonly profile: DeviceProfile;
+}
+
+export function prepareDevice(device: Device): PreparedDevice {
+  return { device, profile: profileOf(device) };
+}
+
+/**
+ * matchDeviceToAdvisory for a prepared device. `products` restricts the evaluation to the advisory's candidate
+ * products from the product index: every product that could identify the device or share a word with it is
+ * among them, so the result is the same as evaluating all products.
+ */
+export function matchPreparedDevice(
+  prepared: PreparedDevice,
+  advisory: Advisory,
+  products?: ReadonlySet<AdvisoryProduct>,
+): DeviceMatch | null {
+  const { device, profile } = prepared;
   if (profile.manufacturerKey === '') return null;
   const candidates: Candidate[] = [];
   affectedProducts(advisory).forEach((product, order) => {
+    if (products !== undefined && !products.has(product)) return;
     const candidate = evaluateProduct(device, profile, product, order);
     if (candidate) candidates.push(candidate);
   });
@@ -614,14 +649,36 @@ export function matchDeviceToAdvisory(device: Device, advisory: Advisory): Devic
   };
 }
 
+const ANY_TOKEN = '*';
+
+/**
+ * The keys a product is indexed under: its tokens, its model numbers, adjacent token pairs and triples (a model
+ * number the advisory writes apart, "NM 750b"), and `*` when it names model ranges, series or wildcard patterns.
+ */
+function productIndexTokens(product: AdvisoryProduct): Set<string> {
+  const identity = identityOf(product);
+  const tokens = new Set(identity.tokens);
+  const words = tokenize(`${product.productFamily} ${product.productName}`);
+  for (let i = 0; i + 1 < words.length; i++) {
+    tokens.add(`${words[i]}${words[i + 1]}`);
+    if (i + 2 < words.length) tokens.add(`${words[i]}${words[i + 1]}${words[i + 2]}`);
+  }
+  if (identity.patterns.length > 0 || identity.ranges.length > 0 || identity.seriesPrefixes.length > 0)
+    tokens.add(ANY_TOKEN);
+  return tokens;
+}
+
+/** What a device is looked up by: everything its record says, its model numbers, and the wildcard key. */
+function deviceLookupTokens(profile: DeviceProfile): Set<string> {
+  return new Set([...profile.allTokens, ...profile.tokens, ...profile.modelIds, ANY_TOKEN]);
+}
+
 /** Advisories by manufacturer key and product token, so matching never walks all advisories × all devices. */
 export interface AdvisoryIndex {
   /** `${manufacturerKey}|${token}` → advisories; token `*` holds advisories with wildcard model numbers or ranges. */
   readonly byManufacturerToken: ReadonlyMap<string, readonly Advisory[]>;
   readonly size: number;
 }
-
-const ANY_TOKEN = '*';
 
 export function buildAdvisoryIndex(advisories: Advisory[]): AdvisoryIndex {
   const buckets = new Map<string, Advisory[]>();
@@ -632,11 +689,8 @@ export function buildAdvisoryIndex(advisories: Advisory[]): AdvisoryIndex {
   };
   for (const advisory of advisories) {
     for (const product of affectedProducts(advisory)) {
-      const identity = identityOf(product);
-      const tokens = new Set(identity.tokens);
-      if (identity.patterns.length > 0 || identity.ranges.length > 0) tokens.add(ANY_TOKEN);
       for (const key of productManufacturerKeys(product))
-        for (const token of tokens) add(`${key}|${token}`, advisory);
+        for (const token of productIndexTokens(product)) add(`${key}|${token}`, advisory);
     }
   }
   return { byManufacturerToken: buckets, size: advisories.length };
@@ -650,11 +704,65 @@ export function candidateAdvisoriesFor(index: AdvisoryIndex, device: Device): Ad
   const profile = profileOf(device);
   if (profile.manufacturerKey === '') return [];
   const found = new Set<Advisory>();
-  const lookup = new Set([...profile.allTokens, ...profile.tokens, ...profile.modelIds, ANY_TOKEN]);
+  const lookup = deviceLookupTokens(profile);
   for (const key of profile.manufacturerKeys) {
     for (const token of lookup) {
       for (const advisory of index.byManufacturerToken.get(`${key}|${token}`) ?? []) found.add(advisory);
     }
   }
   return [...found];
+}
+
+/** Advisory products by manufacturer key and token: the matcher's unit of work is one device × one product. */
+export interface ProductIndex {
+  readonly byManufacturerToken: ReadonlyMap<
+    string,
+    readonly { advisory: Advisory; product: AdvisoryProduct }[]
+  >;
+  readonly advisories: number;
+  /** Affected products across all indexed advisories (the denominator of "pairs evaluated"). */
+  readonly products: number;
+}
+
+export function buildProductIndex(advisories: readonly Advisory[]): ProductIndex {
+  const buckets = new Map<string, { advisory: Advisory; product: AdvisoryProduct }[]>();
+  let products = 0;
+  for (const advisory of advisories) {
+    for (const product of affectedProducts(advisory)) {
+      products += 1;
+      for (const key of productManufacturerKeys(product)) {
+        for (const token of productIndexTokens(product)) {
+          const bucketKey = `${key}|${token}`;
+          const bucket = buckets.get(bucketKey);
+          if (bucket === undefined) buckets.set(bucketKey, [{ advisory, product }]);
+          else bucket.push({ advisory, product });
+        }
+      }
+    }
+  }
+  return { byManufacturerToken: buckets, advisories: advisories.length, products };
+}
+
+/**
+ * The products that could match a device, grouped by advisory: same manufacturer (or corporate family) and a
+ * shared token, model number or wildcard. Evaluating only these gives the same matches as evaluating all.
+ */
+export function candidateProductsFor(
+  index: ProductIndex,
+  prepared: PreparedDevice,
+): Map<Advisory, Set<AdvisoryProduct>> {
+  const { profile } = prepared;
+  const found = new Map<Advisory, Set<AdvisoryProduct>>();
+  if (profile.manufacturerKey === '') return found;
+  const lookup = deviceLookupTokens(profile);
+  for (const key of profile.manufacturerKeys) {
+    for (const token of lookup) {
+      for (const { advisory, product } of index.byManufacturerToken.get(`${key}|${token}`) ?? []) {
+        const products = found.get(advisory);
+        if (products === undefined) found.set(advisory, new Set([product]));
+        else products.add(product);
+      }
+    }
+  }
+  return found;
 }

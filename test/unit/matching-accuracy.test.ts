@@ -3,9 +3,11 @@ import type { Advisory } from '../../shared/domain/advisory';
 import { parseCsafDocument } from '../../shared/domain/csaf/parse-csaf';
 import type { DeviceMatch } from '../../shared/domain/finding';
 import {
-  buildAdvisoryIndex,
-  candidateAdvisoriesFor,
+  buildProductIndex,
+  candidateProductsFor,
   matchDeviceToAdvisory,
+  matchPreparedDevice,
+  prepareDevice,
 } from '../../shared/domain/matching';
 import { versionSatisfies } from '../../shared/domain/version-spec';
 import { expectedFindings, LABELLED_INVENTORY, type LabelledDevice } from '../fixtures/labelled-inventory';
@@ -36,12 +38,14 @@ function toDevice(row: LabelledDevice) {
 
 const inventory = LABELLED_INVENTORY.map((row) => ({ row, device: toDevice(row) }));
 
+/** Matches every labelled device through the product index (the production path). */
 function matchAll(advisories: Advisory[]): Map<string, DeviceMatch[]> {
-  const index = buildAdvisoryIndex(advisories);
+  const index = buildProductIndex(advisories);
   const byTag = new Map<string, DeviceMatch[]>();
   for (const { row, device: d } of inventory) {
-    const matches = candidateAdvisoriesFor(index, d).flatMap((a) => {
-      const m = matchDeviceToAdvisory(d, a);
+    const prepared = prepareDevice(d);
+    const matches = [...candidateProductsFor(index, prepared)].flatMap(([advisory, products]) => {
+      const m = matchPreparedDevice(prepared, advisory, products);
       return m ? [m] : [];
     });
     byTag.set(row.tag, matches);
@@ -178,6 +182,21 @@ describe('matching accuracy on the labelled inventory (data/csaf/icsma)', () => 
         expect(match.confidence, `${row.tag} ${match.advisoryId}`).toBe('possible');
     }
     expect(t.possible).toBeLessThanOrEqual(Math.ceil(0.1 * (t.truePositives + t.possible)));
+  });
+});
+
+describe('the product index', () => {
+  it('finds exactly what the brute-force loop over every advisory finds, for every labelled device', () => {
+    const key = (m: DeviceMatch) => `${m.deviceId} ${m.advisoryId} ${m.confidence} ${m.reason.productId}`;
+    const brute = inventory.flatMap(({ device: d }) =>
+      icsma.flatMap((a) => {
+        const m = matchDeviceToAdvisory(d, a);
+        return m ? [key(m)] : [];
+      }),
+    );
+    const indexed = [...results.values()].flatMap((ms) => ms.map(key));
+    expect(indexed.sort()).toEqual(brute.sort());
+    expect(brute.length).toBeGreaterThan(150);
   });
 });
 
