@@ -67,7 +67,9 @@ export async function syncDevices(deps: SyncDevicesDeps, command: SyncDevicesCom
   const newDevices: string[] = [];
   let newCount = 0;
 
-  for await (const page of deps.source.readDevices(since)) {
+  // In full mode the stored watermark is only moved forward, so an unchanged re-sync writes nothing at all.
+  const storedWatermark = command.mode === 'full' ? await deps.devices.getWatermark(sourceName) : since;
+  for await (const page of readAhead(deps.source.readDevices(since))) {
     report.read += page.devices.length + page.rejected.length;
     report.rejected.push(...page.rejected);
     if (reconcile) {
@@ -89,7 +91,7 @@ export async function syncDevices(deps: SyncDevicesDeps, command: SyncDevicesCom
       report.watermark,
     );
     if (newest && newest !== report.watermark) {
-      await deps.devices.setWatermark(sourceName, newest);
+      if (!storedWatermark || newest > storedWatermark) await deps.devices.setWatermark(sourceName, newest);
       report.watermark = newest;
     }
     command.onProgress?.(report);
@@ -119,6 +121,20 @@ export async function syncDevices(deps: SyncDevicesDeps, command: SyncDevicesCom
     command.onProgress?.(report);
   }
   return report;
+}
+
+/** Iterates pages while the next one is already being fetched, so reading and storing overlap. */
+async function* readAhead<T>(pages: AsyncIterable<T>): AsyncIterable<T> {
+  const iterator = pages[Symbol.asyncIterator]();
+  let next = iterator.next();
+  for (;;) {
+    const current = await next;
+    if (current.done) return;
+    next = iterator.next();
+    // Keep an error of the prefetched page from being reported as unhandled before it is awaited.
+    next.catch(() => undefined);
+    yield current.value;
+  }
 }
 
 async function storedSummaries(

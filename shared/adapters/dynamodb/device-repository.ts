@@ -21,6 +21,29 @@ interface PendingWrite {
   previous: Item | undefined;
 }
 
+/** Concurrent DynamoDB calls per saveChanged (BatchGets, then transactions). */
+const CONCURRENCY = 4;
+
+function chunked<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** Runs `task` over `parts` with at most CONCURRENCY in flight; results in input order; the first error wins. */
+async function inParallel<T, R>(parts: readonly T[], task: (part: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(parts.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < parts.length) {
+      const index = next++;
+      results[index] = await task(parts[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, parts.length) }, worker));
+  return results;
+}
+
 export class DynamoDeviceRepository implements DeviceRepository {
   constructor(
     private readonly table: TableClient,
@@ -33,10 +56,15 @@ export class DynamoDeviceRepository implements DeviceRepository {
   ): Promise<{ changed: Device[]; unchanged: number; created: string[]; outboxIds: string[] }> {
     // A device named twice is stored once, with its last content (a transaction cannot touch one item twice).
     const unique = [...new Map(devices.map((d) => [d.deviceId, d])).values()];
-    const stored = await this.table.getMany(
-      unique.map((d) => keys.device(d.deviceId)),
-      ['contentHash', 'device'],
-    );
+    // BatchGet reads 100 keys per call: issue a page's calls concurrently.
+    const stored = (
+      await inParallel(chunked(unique, 100), (part) =>
+        this.table.getMany(
+          part.map((d) => keys.device(d.deviceId)),
+          ['contentHash', 'device'],
+        ),
+      )
+    ).flat();
     const storedByPk = new Map(stored.map((item) => [String(item.pk), item]));
     const candidates: PendingWrite[] = [];
     for (const device of unique) {
@@ -47,8 +75,8 @@ export class DynamoDeviceRepository implements DeviceRepository {
     const written: Device[] = [];
     const created: string[] = [];
     const outboxIds: string[] = [];
-    for (let i = 0; i < candidates.length; i += DEVICES_PER_TRANSACTION) {
-      const chunk = candidates.slice(i, i + DEVICES_PER_TRANSACTION);
+    // Chunks touch disjoint devices, so their transactions run concurrently.
+    await inParallel(chunked(candidates, DEVICES_PER_TRANSACTION), async (chunk) => {
       try {
         outboxIds.push(await this.writeChunk(chunk, actor));
         written.push(...chunk.map((c) => c.device));
@@ -65,7 +93,7 @@ export class DynamoDeviceRepository implements DeviceRepository {
           if (outcome.created) created.push(entry.device.deviceId);
         }
       }
-    }
+    });
     return { changed: written, unchanged: devices.length - written.length, created, outboxIds };
   }
 

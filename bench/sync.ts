@@ -1,0 +1,304 @@
+/**
+ * npm run bench:sync [-- --devices 100000 --page-size 1000]
+ *
+ * Device sync benchmark (issue 3): N devices in the ServiceNow simulator synced into DynamoDB Local through the
+ * real connector, use-case, repository and SQS adapter. Measured in one run:
+ *   - fetch-only baseline: the same connector paging the simulator, nothing stored;
+ *   - full sync into an empty store: wall time, HTTP requests, DynamoDB write units (ConsumedCapacity);
+ *   - unchanged full re-sync: items written (must be 0);
+ *   - incremental sync after 100 edits: records read (about 100, not N).
+ * Prints one JSON line and writes bench/results/sync.json.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { startServiceNowSimulator } from '../local/servicenow-sim/index';
+import { LOCAL_REGION, startLocalStack } from '../local/stack';
+import { DynamoDeviceRepository } from '../shared/adapters/dynamodb/device-repository';
+import { TableClient } from '../shared/adapters/dynamodb/table-client';
+import { SqsMatchQueue } from '../shared/adapters/sqs/sqs-queues';
+import { syncDevices } from '../shared/application/sync-devices';
+import { ServiceNowConnector } from '../shared/connectors/servicenow/connector';
+
+const { values } = parseArgs({
+  options: {
+    devices: { type: 'string', default: '100000' },
+    'page-size': { type: 'string', default: '1000' },
+    edits: { type: 'string', default: '100' },
+  },
+});
+const DEVICES = Number(values.devices);
+const PAGE_SIZE = Number(values['page-size']);
+const EDITS = Number(values.edits);
+const BASIC = `Basic ${Buffer.from('admin:admin').toString('base64')}`;
+const MAKERS = [
+  'Philips',
+  'GE Healthcare',
+  'Baxter',
+  'B. Braun',
+  'Medtronic',
+  'BD',
+  'Dräger',
+  'Smiths Medical',
+];
+const log = (line: string) => process.stderr.write(`bench:sync ${line}\n`);
+
+async function main(): Promise<void> {
+  const sim = await startServiceNowSimulator({ seed: 11, now: () => new Date('2025-01-01T00:00:00Z') });
+  const stack = await startLocalStack({ servicenow: false });
+  const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+  const dynamodb = new DynamoDBClient({
+    region: LOCAL_REGION,
+    credentials,
+    endpoint: stack.env.AWS_ENDPOINT_URL_DYNAMODB,
+  });
+  const sqs = new SQSClient({
+    region: LOCAL_REGION,
+    credentials,
+    endpoint: stack.env.AWS_ENDPOINT_URL_SQS,
+    useQueueUrlAsEndpoint: false,
+  });
+  /** Write units per DynamoDB's pricing rules (1 per KB per item; 2 in a transaction), from what was sent. */
+  let writeUnits = 0;
+  /** What DynamoDB Local reports in ConsumedCapacity (its transactional accounting differs from the service's). */
+  let reportedWriteUnits = 0;
+  let readUnits = 0;
+  // Ask DynamoDB for the capacity every write and read consumed, and add it up.
+  const WRITES = /^(PutItem|UpdateItem|DeleteItem|BatchWriteItem|TransactWriteItems)Command$/;
+  dynamodb.middlewareStack.add(
+    (next, context) => async (args) => {
+      // After serialization the body is the low-level (marshalled) request: size the items written from it, and
+      // ask DynamoDB to return the capacity it consumed.
+      const request = args.request as { body?: unknown; headers?: Record<string, string> };
+      const command = String(context.commandName);
+      const raw =
+        typeof request.body === 'string'
+          ? request.body
+          : request.body instanceof Uint8Array
+            ? Buffer.from(request.body).toString('utf8')
+            : undefined;
+      if (raw !== undefined) {
+        const body = JSON.parse(raw) as Record<string, unknown>;
+        if (WRITES.test(command)) writeUnits += modelledWriteUnits(command, body);
+        body.ReturnConsumedCapacity = 'TOTAL';
+        request.body = JSON.stringify(body);
+        if (request.headers?.['content-length'] !== undefined)
+          request.headers['content-length'] = String(Buffer.byteLength(request.body as string));
+      }
+      const result = await next(args);
+      const consumed = (result.output as { ConsumedCapacity?: unknown }).ConsumedCapacity;
+      const units = (Array.isArray(consumed) ? consumed : consumed ? [consumed] : []).reduce(
+        (sum: number, c) => sum + ((c as { CapacityUnits?: number }).CapacityUnits ?? 0),
+        0,
+      );
+      if (WRITES.test(command)) reportedWriteUnits += units;
+      else readUnits += units;
+      return result;
+    },
+    { step: 'build', name: 'benchConsumedCapacity' },
+  );
+  try {
+    log(`seeding ${DEVICES} devices…`);
+    const companies = MAKERS.map(
+      (name) => sim.insert('core_company', { name, manufacturer: 'true' }).sys_id ?? '',
+    );
+    const models = Array.from({ length: 40 }, (_, i) => {
+      const maker = i % MAKERS.length;
+      return {
+        id:
+          sim.insert('cmdb_model', {
+            name: `Model ${i}`,
+            display_name: `Model ${i}`,
+            manufacturer: companies[maker] ?? '',
+          }).sys_id ?? '',
+        maker,
+      };
+    });
+    const sysIds: string[] = [];
+    for (let i = 0; i < DEVICES; i++) {
+      sim.advanceClock(1000); // one device per simulated second: realistic spread of sys_updated_on
+      const model = models[i % models.length] ?? models[0];
+      const row = sim.insert('cmdb_ci_med_device', {
+        name: `DEV-${i}`,
+        asset_tag: `DEV-${String(i).padStart(6, '0')}`,
+        serial_number: `SN${i}`,
+        manufacturer: companies[model?.maker ?? 0] ?? '',
+        model_id: model?.id ?? '',
+        u_software_version: `v${i % 5}.${i % 13}`,
+        ip_address: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`,
+        install_status: i % 50 === 0 ? '6' : '1',
+      });
+      sysIds.push(row.sys_id ?? '');
+    }
+    const relType =
+      sim.list('cmdb_rel_type').find((t) => t.name === 'Connects to::Connected by')?.sys_id ?? '';
+    for (let i = 0; i + 1 < DEVICES; i += 100)
+      sim.insert('cmdb_rel_ci', { parent: sysIds[i] ?? '', child: sysIds[i + 1] ?? '', type: relType });
+
+    const connector = () =>
+      new ServiceNowConnector({
+        instanceUrl: sim.url,
+        auth: { kind: 'basic', username: 'admin', password: 'admin' },
+        pageSize: PAGE_SIZE,
+      });
+    const table = new TableClient(dynamodb, stack.tableNames.main);
+    const deps = () => ({
+      source: connector(),
+      devices: new DynamoDeviceRepository(table),
+      matchQueue: new SqsMatchQueue(sqs, stack.queueUrls.match),
+    });
+    const actor = { actor: 'bench', reason: 'bench:sync' };
+
+    log('fetch-only baseline…');
+    let requests = sim.requestCount();
+    let started = performance.now();
+    let fetched = 0;
+    for await (const page of connector().readDevices(null)) fetched += page.devices.length;
+    const fetchOnlySeconds = (performance.now() - started) / 1000;
+    const fetchOnlyRequests = sim.requestCount() - requests;
+    if (fetched !== DEVICES) throw new Error(`fetch-only read ${fetched} of ${DEVICES}`);
+
+    log('full sync into an empty store…');
+    requests = sim.requestCount();
+    writeUnits = 0;
+    reportedWriteUnits = 0;
+    started = performance.now();
+    const full = await syncDevices(deps(), { mode: 'full', actor });
+    const wallSeconds = (performance.now() - started) / 1000;
+    const httpRequests = sim.requestCount() - requests;
+    const fullWriteUnits = writeUnits;
+    const fullReportedWriteUnits = reportedWriteUnits;
+    if (full.written !== DEVICES) throw new Error(`full sync wrote ${full.written} of ${DEVICES}`);
+
+    log('unchanged re-sync…');
+    writeUnits = 0;
+    started = performance.now();
+    const unchanged = await syncDevices(deps(), { mode: 'full', actor });
+    const unchangedSeconds = (performance.now() - started) / 1000;
+    const unchangedWriteUnits = writeUnits;
+
+    log(`incremental sync after ${EDITS} edits…`);
+    sim.advanceClock(3_600_000);
+    for (let e = 0; e < EDITS; e++) {
+      const sysId = sysIds[Math.floor((e * DEVICES) / EDITS)] ?? '';
+      const res = await fetch(`${sim.url}/api/now/table/cmdb_ci_med_device/${sysId}`, {
+        method: 'PATCH',
+        headers: { Authorization: BASIC, Accept: 'application/json', 'Content-Type': 'application/json' },
+        body: JSON.stringify({ u_software_version: `v9.${e}` }),
+      });
+      if (res.status !== 200) throw new Error(`edit ${sysId}: ${res.status}`);
+    }
+    requests = sim.requestCount();
+    writeUnits = 0;
+    started = performance.now();
+    const incremental = await syncDevices(deps(), { mode: 'incremental', actor });
+    const incrementalSeconds = (performance.now() - started) / 1000;
+    const incrementalRequests = sim.requestCount() - requests;
+
+    const result = {
+      bench: 'sync',
+      devices: DEVICES,
+      pageSize: PAGE_SIZE,
+      wallSeconds: round(wallSeconds),
+      fetchOnlySeconds: round(fetchOnlySeconds),
+      ratioToFetchOnly: round(wallSeconds / fetchOnlySeconds),
+      httpRequests,
+      fetchOnlyHttpRequests: fetchOnlyRequests,
+      writeUnits: round(fullWriteUnits),
+      writeUnitsReportedByDynamoDbLocal: round(fullReportedWriteUnits),
+      devicesWritten: full.written,
+      unchangedResyncWrites: unchanged.written,
+      unchangedResyncWriteUnits: round(unchangedWriteUnits),
+      unchangedResyncSeconds: round(unchangedSeconds),
+      edits: EDITS,
+      incrementalRecordsRead: incremental.read,
+      incrementalWrites: incremental.written,
+      incrementalHttpRequests: incrementalRequests,
+      incrementalSeconds: round(incrementalSeconds),
+      readUnitsTotal: round(readUnits),
+      node: process.version,
+      cpus: (await import('node:os')).cpus().length,
+      at: new Date().toISOString(),
+    };
+    const line = JSON.stringify(result);
+    console.log(line);
+    const dir = join(import.meta.dirname, 'results');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'sync.json'), `${line}\n`);
+  } finally {
+    dynamodb.destroy();
+    sqs.destroy();
+    await stack.stop();
+    await sim.stop();
+  }
+}
+
+const round = (n: number) => Math.round(n * 1000) / 1000;
+
+type AttributeValue = {
+  S?: string;
+  N?: string;
+  B?: Uint8Array;
+  BOOL?: boolean;
+  NULL?: boolean;
+  M?: Record<string, AttributeValue>;
+  L?: AttributeValue[];
+  SS?: string[];
+};
+
+/** DynamoDB item size: attribute names plus values (strings by UTF-8 length, numbers ~1 byte per 2 digits). */
+function attributeBytes(value: AttributeValue): number {
+  if (value.S !== undefined) return Buffer.byteLength(value.S);
+  if (value.N !== undefined) return Math.ceil(value.N.length / 2) + 1;
+  if (value.B !== undefined) return value.B.length;
+  if (value.BOOL !== undefined || value.NULL !== undefined) return 1;
+  if (value.SS) return value.SS.reduce((n, s) => n + Buffer.byteLength(s), 0);
+  if (value.M) return 3 + itemBytes(value.M) + Object.keys(value.M).length;
+  if (value.L) return 3 + value.L.reduce((n, v) => n + attributeBytes(v) + 1, 0);
+  return 0;
+}
+
+function itemBytes(item: Record<string, AttributeValue>): number {
+  return Object.entries(item).reduce(
+    (n, [name, value]) => n + Buffer.byteLength(name) + attributeBytes(value),
+    0,
+  );
+}
+
+function modelledWriteUnits(command: string, input: unknown): number {
+  const units = (item: Record<string, AttributeValue> | undefined) =>
+    Math.max(1, Math.ceil(itemBytes(item ?? {}) / 1024));
+  if (command === 'TransactWriteItemsCommand') {
+    const items =
+      (
+        input as {
+          TransactItems?: {
+            Put?: { Item?: Record<string, AttributeValue> };
+            Delete?: unknown;
+            Update?: unknown;
+          }[];
+        }
+      ).TransactItems ?? [];
+    return items.reduce((n, t) => n + 2 * (t.Put ? units(t.Put.Item) : 1), 0);
+  }
+  if (command === 'BatchWriteItemCommand') {
+    const tables =
+      (
+        input as {
+          RequestItems?: Record<string, { PutRequest?: { Item?: Record<string, AttributeValue> } }[]>;
+        }
+      ).RequestItems ?? {};
+    return Object.values(tables)
+      .flat()
+      .reduce((n, r) => n + (r.PutRequest ? units(r.PutRequest.Item) : 1), 0);
+  }
+  if (command === 'PutItemCommand') return units((input as { Item?: Record<string, AttributeValue> }).Item);
+  return 1;
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
