@@ -4,6 +4,8 @@ import { sha256Hex, stableStringify } from './digest';
 import { GateViolationError, PlanningInputError } from './errors';
 import type { Finding } from './finding';
 import { checkPatchValidation, type GatePolicy, isExemptFromValidation } from './gate';
+import type { Mds2Profile } from './mds2';
+import type { MaintenanceWindow } from './policy';
 import { dueDateFor, priorityOf } from './prioritize';
 import type { ValidationRecord } from './validation';
 import type { Decision } from './vocabulary';
@@ -114,7 +116,143 @@ export interface PlanWorkOrderInput {
   slaDays?: Partial<Readonly<Record<Decision, number>>>;
   /** Extra lines for the description: the hospital policy's stakeholders / windows / preconditions, MDS2 facts. */
   notes?: readonly string[];
+  /** The department's maintenance windows (hospital policy): the planned start/end come from them. */
+  maintenanceWindows?: readonly MaintenanceWindow[];
+  /** The policy's patch preconditions for this device type. */
+  preconditions?: { removeFromService: boolean; rollbackPlanRequired: boolean };
+  /** The model's MDS2 profile: who may install patches. */
+  mds2?: Mds2Profile | null;
+  /** CMMS assignment group per performer; unset ones use DEFAULT_ASSIGNMENT_GROUPS. */
+  assignmentGroups?: Partial<Readonly<Record<Performer, string>>>;
   now: string;
+}
+
+export type Performer = NonNullable<WorkOrder['performedBy']>;
+
+/** Assignment groups until a hospital configures its own names. */
+export const DEFAULT_ASSIGNMENT_GROUPS: Readonly<Record<Performer, string>> = {
+  vendor_field_service: 'Vendor Field Service',
+  manufacturer_remote: 'Manufacturer Remote Service',
+  in_house_biomed: 'Clinical Engineering',
+};
+
+/**
+ * Who installs a validated patch: the validation's conditions decide when they say so ("field service only",
+ * "remote installation by the manufacturer", "may be installed by hospital biomed"), else the MDS2 profile
+ * (CSUP-x.1 owner → in-house, x.2 vendor service, x.3 remote), else in-house biomed. Every other kind of work
+ * (mitigations, validation requests, match reviews) is in-house.
+ */
+export function performerFor(
+  kind: WorkOrder['kind'],
+  conditions: string,
+  mds2: Mds2Profile | null | undefined,
+): { performer: Performer; reason: string } {
+  if (kind !== 'APPLY_PATCH' && kind !== 'ROLLBACK')
+    return { performer: 'in_house_biomed', reason: 'in-house work' };
+  const text = conditions.toLowerCase();
+  if (
+    /field[- ]service|service engineer|authori[sz]ed service|on[- ]site (?:by|service)|vendor (?:technician|engineer)/.test(
+      text,
+    )
+  )
+    return { performer: 'vendor_field_service', reason: 'validation conditions' };
+  if (/remote(?:ly)?\b/.test(text))
+    return { performer: 'manufacturer_remote', reason: 'validation conditions' };
+  if (/biomed|in[- ]house|hospital staff|owner|user[- ]install/.test(text))
+    return { performer: 'in_house_biomed', reason: 'validation conditions' };
+  const install = mds2?.summary.patchInstall;
+  if (install?.owner === 'YES') return { performer: 'in_house_biomed', reason: 'MDS2 CSUP owner installs' };
+  if (install?.vendorService === 'YES')
+    return { performer: 'vendor_field_service', reason: 'MDS2 CSUP vendor service installs' };
+  if (install?.remote === 'YES')
+    return { performer: 'manufacturer_remote', reason: 'MDS2 CSUP remote install' };
+  return { performer: 'in_house_biomed', reason: 'default' };
+}
+
+const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
+
+/** Minutes the time zone is ahead of UTC at `utcMs`. */
+function zoneOffsetMinutes(utcMs: number, timeZone: string): number {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+  }).formatToParts(new Date(utcMs));
+  const n = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
+  return (
+    (Date.UTC(n('year'), n('month') - 1, n('day'), n('hour'), n('minute')) -
+      Math.floor(utcMs / 60_000) * 60_000) /
+    60_000
+  );
+}
+
+/** UTC ms of a local wall-clock time in a time zone (one correction step; DST gaps resolve forward). */
+function zonedToUtc(y: number, m: number, d: number, hhmm: string, timeZone: string): number {
+  const [h, min] = hhmm.split(':').map(Number);
+  const wall = Date.UTC(y, m, d, h ?? 0, min ?? 0);
+  const first = wall - zoneOffsetMinutes(wall, timeZone) * 60_000;
+  return wall - zoneOffsetMinutes(first, timeZone) * 60_000;
+}
+
+/**
+ * The planned window: the LAST maintenance window between the SLA start and the due date (searching 28 days
+ * back), else the first one after the due date; depends only on the due date and the windows, so re-planning keeps the revision. Without
+ * windows: SLA start → due date. `afterDue` says the window misses the SLA.
+ */
+export function plannedWindowFor(
+  windows: readonly MaintenanceWindow[] | undefined,
+  slaStart: string,
+  dueDate: string,
+): { start: string; end: string; afterDue: boolean; fromPolicy: boolean } {
+  const due = Date.parse(dueDate);
+  const valid = (windows ?? []).filter((w) => {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: w.timeZone });
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  if (valid.length === 0 || Number.isNaN(due))
+    return { start: slaStart, end: dueDate, afterDue: false, fromPolicy: false };
+  const occurrences: { start: number; end: number }[] = [];
+  for (let offset = -29; offset <= 29; offset += 1) {
+    const day = new Date(due + offset * 86_400_000);
+    for (const w of valid) {
+      const local = new Date(day.getTime() + zoneOffsetMinutes(day.getTime(), w.timeZone) * 60_000);
+      const [y, m, d] = [local.getUTCFullYear(), local.getUTCMonth(), local.getUTCDate()];
+      const weekday = WEEKDAYS[new Date(Date.UTC(y, m, d)).getUTCDay()] ?? 'sun';
+      if (!w.days.includes(weekday)) continue;
+      const start = zonedToUtc(y, m, d, w.start, w.timeZone);
+      let end = zonedToUtc(y, m, d, w.end, w.timeZone);
+      if (end <= start) end = zonedToUtc(y, m, d + 1, w.end, w.timeZone); // overnight window
+      occurrences.push({ start, end });
+    }
+  }
+  occurrences.sort((a, b) => a.start - b.start);
+  const from = Date.parse(slaStart);
+  const before = occurrences.filter((o) => o.end <= due && !(o.start < from)).at(-1);
+  const chosen = before ?? occurrences.find((o) => o.start >= due);
+  if (!chosen) return { start: slaStart, end: dueDate, afterDue: false, fromPolicy: false };
+  return {
+    start: new Date(chosen.start).toISOString(),
+    end: new Date(chosen.end).toISOString(),
+    afterDue: before === undefined,
+    fromPolicy: true,
+  };
+}
+
+/** "name (type)" of each connected device or system, sorted, unique. */
+export function retestListFor(device: Pick<Device, 'connectedTo'>): string[] {
+  return uniqueSorted(
+    (device.connectedTo ?? []).map((c) =>
+      sanitizeText(`${c.name || c.ref}${c.type ? ` (${c.type.split('::')[0]})` : ''}`, 160),
+    ),
+  );
 }
 
 function uniqueSorted(values: readonly string[]): string[] {
@@ -196,18 +334,42 @@ export function planWorkOrder(input: PlanWorkOrderInput): WorkOrder | null {
     ...(input.notes ?? []).map((note) => sanitizeText(note, MAX_GUIDANCE_ITEM_CHARS)).filter((n) => n !== ''),
   ].join('\n');
 
+  const slaStart = input.slaStart ?? (finding.firstSeenAt || now);
+  const dueDate = dueDateFor(decision, slaStart, input.slaDays);
+  const window = plannedWindowFor(input.maintenanceWindows, slaStart, dueDate);
+  const { performer, reason: performerReason } = performerFor(kind, validation?.conditions ?? '', input.mds2);
+  const retest = kind === 'APPLY_PATCH' ? retestListFor(device) : [];
+  const plans =
+    kind === 'APPLY_PATCH' ? patchPlansFor(device, validation, retest, input.preconditions) : null;
+  const assignmentGroup = sanitizeText(
+    input.assignmentGroups?.[performer] || DEFAULT_ASSIGNMENT_GROUPS[performer],
+    80,
+  );
+  const fullDescription = [
+    description,
+    `Planned: ${window.start.slice(0, 16)}Z to ${window.end.slice(0, 16)}Z (${window.fromPolicy ? `maintenance window${window.afterDue ? ', AFTER the due date: schedule out of window or escalate' : ''}` : 'detection to due date'})`,
+    `Work by: ${assignmentGroup} (${performer.replace(/_/g, ' ')}; ${performerReason})`,
+    ...(retest.length > 0 ? [`Re-test after the work and inform their owners: ${retest.join('; ')}`] : []),
+  ].join('\n');
+
   const body = {
     kind,
+    plannedStart: window.start,
+    plannedEnd: window.end,
+    performedBy: performer,
+    assignmentGroup,
+    ...(plans ? { backoutPlan: plans.backout, testPlan: plans.test } : {}),
+    ...(retest.length > 0 ? { retest } : {}),
     assetTags: [device.assetTag],
     deviceIds: [device.deviceId],
     advisoryIds: [advisory.advisoryId],
     cves,
     decision,
     priority: priorityOf(decision),
-    dueDate: dueDateFor(decision, input.slaStart ?? (finding.firstSeenAt || now), input.slaDays),
+    dueDate,
     validationStatus: finding.validationStatus,
     shortDescription,
-    description,
+    description: fullDescription,
     mitigation,
     validationEvidence,
     department: device.department,
@@ -218,6 +380,39 @@ export function planWorkOrder(input: PlanWorkOrderInput): WorkOrder | null {
     ...body,
     revision: sha256Hex(stableStringify(body)).slice(0, 32),
   };
+}
+
+/** Backout and test plans of a validated patch, with the policy's preconditions and the re-test list. */
+function patchPlansFor(
+  device: Device,
+  validation: ValidationRecord | null,
+  retest: readonly string[],
+  preconditions: PlanWorkOrderInput['preconditions'],
+): { backout: string; test: string } {
+  const version = sanitizeText(device.softwareVersion || 'the installed version', 60);
+  const conditions = validation?.conditions ? sanitizeText(validation.conditions, 400) : '';
+  const backout = [
+    preconditions?.removeFromService
+      ? 'Take the device out of clinical service before patching (policy); keep it out until the test plan passes.'
+      : 'Patch when the device is not in clinical use.',
+    `Record the installed software version (${version}) and configuration before patching.`,
+    `If the update fails or post-update checks fail: roll back to ${version} per the manufacturer's instructions${validation?.patchId ? ` for ${sanitizeText(validation.patchId, 80)}` : ''}, and close this change as unsuccessful (MedPatch then opens a ROLLBACK work order and alerts).`,
+    preconditions?.rollbackPlanRequired
+      ? "Policy: attach the manufacturer's documented rollback procedure before work starts."
+      : '',
+  ]
+    .filter((line) => line !== '')
+    .join('\n');
+  const test = [
+    "Run the manufacturer's post-update checks and verify device function before returning it to clinical use.",
+    conditions ? `Validation conditions to confirm: ${conditions}` : '',
+    retest.length > 0
+      ? `Re-test the connected devices and systems and tell their owners: ${retest.join('; ')}.`
+      : 'No connected devices or systems recorded in the CMDB.',
+  ]
+    .filter((line) => line !== '')
+    .join('\n');
+  return { backout, test };
 }
 
 /** "Candidate patch (not validated): …" for work orders that are not themselves the validated patch. */
@@ -328,6 +523,12 @@ export function planRollback(
     mitigation: failed.mitigation,
     validationEvidence: failed.validationEvidence,
     originCorrelationId: failed.correlationId,
+    plannedStart: now,
+    plannedEnd: dueDateFor('IMMEDIATE', now, slaDays),
+    ...(failed.performedBy !== undefined ? { performedBy: failed.performedBy } : {}),
+    ...(failed.assignmentGroup !== undefined ? { assignmentGroup: failed.assignmentGroup } : {}),
+    ...(failed.testPlan !== undefined ? { testPlan: failed.testPlan } : {}),
+    ...(failed.retest !== undefined ? { retest: failed.retest } : {}),
     ...(failed.department !== undefined ? { department: failed.department } : {}),
     ...(failed.deviceType !== undefined ? { deviceType: failed.deviceType } : {}),
     revision: '',
