@@ -115,6 +115,9 @@ export function mapServiceNowDevice(
   return { ok: true, device: parsed.data };
 }
 
+/** ISO instant → GlideDateTime text (UTC, `YYYY-MM-DD HH:MM:SS`). */
+const glideDateTime = (iso: string): string => `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
+
 const PRIORITY_LABEL: Record<number, string> = { 1: 'Critical', 2: 'High', 3: 'Moderate', 4: 'Low' };
 
 /** Work order → change_request / wm_order / incident fields. The correlation id is the upsert key. */
@@ -131,16 +134,26 @@ export function mapWorkOrderToRecord(workOrder: WorkOrder): Record<string, strin
     impact: String(Math.min(3, workOrder.priority)),
     urgency: String(Math.min(3, workOrder.priority)),
     category: 'Security',
-    end_date: `${workOrder.dueDate.slice(0, 10)} 23:59:59`,
+    end_date: workOrder.plannedEnd
+      ? glideDateTime(workOrder.plannedEnd)
+      : `${workOrder.dueDate.slice(0, 10)} 23:59:59`,
+    ...(workOrder.plannedStart ? { start_date: glideDateTime(workOrder.plannedStart) } : {}),
+    ...(workOrder.assignmentGroup ? { assignment_group: workOrder.assignmentGroup } : {}),
     ...(serviceNowCi ? { cmdb_ci: serviceNowCi } : {}),
     ...(workOrder.kind === 'APPLY_PATCH'
       ? {
           backout_plan:
+            workOrder.backoutPlan ??
             "Roll back to the previous manufacturer-validated software version per the manufacturer's instructions.",
           test_plan:
+            workOrder.testPlan ??
             "Verify device function per the manufacturer's post-update checks before returning to clinical use.",
         }
-      : {}),
+      : workOrder.testPlan
+        ? { test_plan: workOrder.testPlan }
+        : {}),
+    // Resolved, never deleted: MedPatch closes a record whose work is no longer needed, with the reason.
+    ...(workOrder.resolution ? { state: '4', close_notes: workOrder.resolution.slice(0, 4000) } : {}),
     u_medpatch_priority_label: PRIORITY_LABEL[workOrder.priority] ?? '',
   };
 }
