@@ -79,6 +79,10 @@ export const HospitalPolicy = z
     /** Per department name; the key `*` applies to departments without their own entry. */
     maintenanceWindows: z.record(z.string(), z.array(MaintenanceWindow)).default({}),
     patchPreconditions: z.array(PatchPrecondition).default([]),
+    /** CMMS assignment group per performer (vendor field service / manufacturer remote / in-house biomed). */
+    assignmentGroups: z
+      .partialRecord(z.enum(['vendor_field_service', 'manufacturer_remote', 'in_house_biomed']), Text)
+      .default({}),
     /** IAM role names (or CLI roles) that may record manufacturer validations. */
     validationRecorderRoles: z.array(Text).min(1),
   })
