@@ -151,6 +151,24 @@ describe('medpatch audit export', () => {
     expect(JSON.stringify(revised?.after)).toMatch(/GE-LTR-TEST-0301/);
   });
 
+  it("plans with the policy's SLA days and puts its stakeholders and windows on the work order", () => {
+    const rows = device.audit.rows;
+    const policy = JSON.parse(readFileSync(join(ROOT, 'data/demo/policy.json'), 'utf8')) as {
+      slaDays: Record<string, number>;
+    };
+    const created = rows.find((r) => r.action === 'FINDING_CREATED')?.after as { firstSeenAt: string };
+    const planned = rows.find((r) => r.action === 'WORK_ORDER_PLANNED')?.after as {
+      decision: string;
+      dueDate: string;
+      description: string;
+    };
+    const days = (Date.parse(planned.dueDate) - Date.parse(created.firstSeenAt)) / 86_400_000;
+    expect(days).toBe(policy.slaDays[planned.decision]);
+    expect(planned.description).toMatch(/Policy 2026-11-01\.1/);
+    expect(planned.description).toMatch(/Stakeholders: biomed\.lead@demo-hospital\.example/);
+    expect(planned.description).toMatch(/Maintenance windows: sat\/sun 01:00-05:00/);
+  });
+
   it('contains nothing about other devices', () => {
     const entities = new Set(device.audit.rows.map((r) => r.entity));
     expect([...entities].filter((e) => e.startsWith('DEVICE#'))).toEqual(['DEVICE#csv:MON-0001']);
