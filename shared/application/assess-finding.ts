@@ -2,8 +2,8 @@ import type { Finding } from '../domain/finding';
 import { decideAction } from '../domain/gate';
 import { deviceManufacturerKey } from '../domain/matching';
 import { mds2NotesFor } from '../domain/mds2';
-import { interimGuidanceFor, planWorkOrder } from '../domain/planning';
-import { gatePolicyOf, policyNotesFor } from '../domain/policy';
+import { correlationIdFor, interimGuidanceFor, planWorkOrder, resolvedWorkOrder } from '../domain/planning';
+import { gatePolicyOf, maintenanceWindowsFor, policyNotesFor, preconditionsFor } from '../domain/policy';
 import { prioritizeFinding } from '../domain/prioritize';
 import { findCoveringValidation } from '../domain/validation';
 import type { RemediationState } from '../domain/vocabulary';
@@ -78,7 +78,16 @@ export async function assessFinding(
 ): Promise<AssessOutcome> {
   const previous = await deps.findings.get(message.deviceId, message.advisoryId);
   if (!previous || previous.remediationState === 'NOT_AFFECTED') {
-    return { finding: previous, workOrderQueued: false, alerted: false };
+    const resolved = previous
+      ? await resolveWorkOrder(
+          deps,
+          correlationIdFor(previous.deviceId, previous.advisoryId),
+          'the device is no longer affected (no longer matches the advisory)',
+          now,
+          actor,
+        )
+      : false;
+    return { finding: previous, workOrderQueued: resolved, alerted: false };
   }
   const [device, advisory] = await Promise.all([
     deps.devices.get(message.deviceId),
@@ -143,6 +152,14 @@ export async function assessFinding(
       ...(policy ? policyNotesFor(policy, device, prioritization.decision, gate.action) : []),
       ...(profile ? mds2NotesFor(profile) : []),
     ],
+    ...(policy
+      ? {
+          maintenanceWindows: maintenanceWindowsFor(policy, device.department),
+          preconditions: preconditionsFor(policy, device.deviceType),
+          assignmentGroups: policy.assignmentGroups,
+        }
+      : {}),
+    mds2: profile,
     now,
   });
   // Alert before saving: the events compare with the stored finding, so a crash after the save must not lose
@@ -159,6 +176,15 @@ export async function assessFinding(
   await deps.findings.save(finding, previous, actor);
 
   let workOrderQueued = false;
+  if (!workOrder) {
+    workOrderQueued = await resolveWorkOrder(
+      deps,
+      correlationIdFor(device.deviceId, advisory.advisoryId),
+      `no action needed any more (${gate.reason})`,
+      now,
+      actor,
+    );
+  }
   // A work order the CMMS closed (done or failed, see syncWorkOrderStatus) is final: re-assessment never
   // re-opens or overwrites it.
   const closed = workOrder && (await deps.workOrders.get(workOrder.correlationId))?.closedAt !== undefined;
@@ -172,4 +198,24 @@ export async function assessFinding(
   }
 
   return { finding, workOrderQueued, alerted };
+}
+
+/**
+ * Closes the open work order of a finding that no longer needs it: stored closed with the reason and, when the
+ * CMMS already holds it, sent so the dispatcher resolves the record there (never deletes it). True when queued.
+ */
+async function resolveWorkOrder(
+  deps: Pick<AssessFindingDeps, 'workOrders' | 'workOrderQueue'>,
+  correlationId: string,
+  reason: string,
+  now: string,
+  actor: Actor,
+): Promise<boolean> {
+  const stored = await deps.workOrders.get(correlationId);
+  if (!stored || stored.closedAt !== undefined) return false;
+  const resolved = resolvedWorkOrder(stored, reason, now);
+  await deps.workOrders.savePlanned(resolved, actor);
+  if ((await deps.workOrders.dispatchedRevision(correlationId)) === null) return false;
+  await deps.workOrderQueue.send([resolved]);
+  return true;
 }

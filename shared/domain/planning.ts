@@ -535,3 +535,16 @@ export function planRollback(
   };
   return { ...rollback, revision: revisionOf(rollback) };
 }
+
+/**
+ * The work order MedPatch itself closes because its finding no longer needs the work (no longer affected, or the
+ * gate now says NONE): resolved in the CMMS with the reason, never deleted.
+ */
+export function resolvedWorkOrder(workOrder: WorkOrder, reason: string, now: string): WorkOrder {
+  const resolved: WorkOrder = {
+    ...workOrder,
+    closedAt: now,
+    resolution: sanitizeText(`Closed by MedPatch on ${now.slice(0, 10)}: ${reason}`, MAX_GUIDANCE_ITEM_CHARS),
+  };
+  return { ...resolved, revision: revisionOf(resolved) };
+}
