@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DemoHospital, generateDemoHospital, seedDemoHospital } from '../../local/demo/hospital';
@@ -189,6 +190,56 @@ describe('status back-sync reads ServiceNow change_request states and acts on cl
     expect(record?.state).toBe('-5');
     expect(record?.description).toContain('was cancelled in the CMMS');
     expect(changeRequests().filter((r) => r.correlation_id === cancelled.correlationId)).toHaveLength(1);
+  });
+
+  it('fills the planned window, assignment group and plans of an APPLY_PATCH change_request', () => {
+    const record = recordOf(patched.correlationId);
+    expect(record?.start_date).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
+    expect(record?.end_date).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
+    expect(record?.assignment_group).toBe(patched.assignmentGroup);
+    expect(patched.assignmentGroup?.length ?? 0).toBeGreaterThan(0);
+    expect(record?.backout_plan).toContain('roll back to');
+    expect(record?.test_plan).toContain("manufacturer's post-update checks");
+  });
+
+  it('resolves (never deletes) the change_request of a finding that is no longer affected', async () => {
+    const open = (await workOrders.listAll()).find(
+      (w) =>
+        w.closedAt === undefined &&
+        ![patched, failed, mitigated, cancelled].some((t) => t.correlationId === w.correlationId) &&
+        w.kind !== 'ROLLBACK',
+    );
+    if (!open) throw new Error('another open work order expected');
+    const [deviceId, advisoryId] = [open.deviceIds[0] ?? '', open.advisoryIds[0] ?? ''];
+    const previous = await findings.get(deviceId, advisoryId);
+    if (!previous) throw new Error('finding expected');
+    // What the matcher does when a device no longer matches: NOT_AFFECTED, then a prioritize message.
+    await findings.save({ ...previous, remediationState: 'NOT_AFFECTED', action: 'NONE' }, previous, {
+      actor: 'test',
+      reason: 'no longer matches',
+    });
+    const before = changeRequests().length;
+    const sqs = new SQSClient({
+      region: LOCAL_REGION,
+      endpoint: stack.env.AWS_ENDPOINT_URL_SQS,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      useQueueUrlAsEndpoint: false,
+    });
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: stack.queueUrls.prioritize,
+        MessageBody: JSON.stringify({ type: 'finding-changed', deviceId, advisoryId }),
+      }),
+    );
+    sqs.destroy();
+    await runner.drain();
+    const record = recordOf(open.correlationId);
+    expect(changeRequests().length).toBe(before);
+    expect(record?.state).toBe('4');
+    expect(record?.close_notes).toContain('no longer affected');
+    const stored = await workOrders.get(open.correlationId);
+    expect(stored?.closedAt).toBeDefined();
+    expect(stored?.resolution).toContain('no longer affected');
   });
 
   it('a second run and a re-scoring change nothing more: no new records, closed work orders stay closed', async () => {
