@@ -5,9 +5,15 @@ import { ENV } from '../config/env-names';
 import { type CmmsConnector, createConnector } from '../connectors/registry';
 import { ConfigurationError } from '../errors';
 
+/** OAuth when the secret names a client (password grant if it also has a user, else client_credentials). */
 const SecretShape = z.union([
+  z.object({
+    clientId: z.string().min(1),
+    clientSecret: z.string().min(1),
+    username: z.string().min(1).optional(),
+    password: z.string().optional(),
+  }),
   z.object({ username: z.string().min(1), password: z.string() }),
-  z.object({ clientId: z.string().min(1), clientSecret: z.string().min(1) }),
 ]);
 
 /**
@@ -29,11 +35,11 @@ export function lazyCmmsConnector(
         const parsed = SecretShape.safeParse(JSON.parse(secret.SecretString ?? '{}'));
         if (!parsed.success) {
           throw new ConfigurationError(
-            `CMMS secret ${secretArn} must hold {"username","password"} or {"clientId","clientSecret"}`,
+            `CMMS secret ${secretArn} must hold {"username","password"} or {"clientId","clientSecret"} (OAuth; add "username","password" for the password grant)`,
           );
         }
         auth =
-          'username' in parsed.data ? { kind: 'basic', ...parsed.data } : { kind: 'oauth', ...parsed.data };
+          'clientId' in parsed.data ? { kind: 'oauth', ...parsed.data } : { kind: 'basic', ...parsed.data };
       } else {
         auth = { kind: 'basic', username: env[ENV.cmmsUsername], password: env[ENV.cmmsPassword] };
       }
