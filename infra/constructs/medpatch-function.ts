@@ -146,6 +146,10 @@ export class MedPatchFunction extends Construct {
         mainFields: ['module', 'main'],
         banner: ESM_REQUIRE_BANNER,
         minify: true,
+        // Keep non-ASCII text (zod's error-message locales, data tables) as UTF-8 instead of \uXXXX escapes:
+        // about 70 kB less per bundle, the same code. Passed as a raw flag: aws-cdk-lib 2.276 accepts the
+        // `charset` bundling prop but never hands it to esbuild.
+        esbuildArgs: { '--charset': 'utf8' },
         sourceMap: true,
         sourceMapMode: SourceMapMode.DEFAULT,
         sourcesContent: false,
