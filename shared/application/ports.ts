@@ -81,8 +81,12 @@ export interface VulnerabilityEnrichmentRepository {
 
 export interface WorkOrderRepository {
   get(correlationId: string): Promise<WorkOrder | null>;
-  /** Stores the planned work order (and its audit event) when its revision changed; false otherwise. */
-  savePlanned(workOrder: WorkOrder, actor: Actor): Promise<boolean>;
+  /**
+   * Stores the planned work order (and its audit event) when its revision changed; false otherwise. With
+   * `expectedRevision` (null = must not exist yet) the write is conditioned on the revision the caller read
+   * (compare-and-set for grouped work orders) and throws TransientError when another writer came first.
+   */
+  savePlanned(workOrder: WorkOrder, actor: Actor, expectedRevision?: string | null): Promise<boolean>;
   /** Records the CMMS reference once the dispatcher has upserted this revision. */
   markDispatched(correlationId: string, revision: string, cmmsRef: string): Promise<void>;
   dispatchedRevision(correlationId: string): Promise<string | null>;
@@ -135,7 +139,7 @@ export interface AlertDigestStore {
 export interface DevicePage {
   devices: Device[];
   /** Records the source could not map, with where and why; they are reported and kept out. */
-  rejected: { recordId: string; message: string }[];
+  rejected: { recordId: string; message: string; sourceRecordId?: string }[];
 }
 
 /** Where devices come from (ServiceNow, CSV, …). */
