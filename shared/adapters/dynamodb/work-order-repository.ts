@@ -1,6 +1,7 @@
 import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Actor, WorkOrderRepository } from '../../application/ports';
 import { WorkOrder } from '../../domain/work-order';
+import { TransientError } from '../../errors';
 import { AUDIT_CONDITION, auditItem } from './audit';
 import { keys } from './keys';
 import type { TableClient } from './table-client';
@@ -20,12 +21,17 @@ export class DynamoWorkOrderRepository implements WorkOrderRepository {
       : null;
   }
 
-  async savePlanned(workOrder: WorkOrder, actor: Actor): Promise<boolean> {
+  async savePlanned(workOrder: WorkOrder, actor: Actor, expectedRevision?: string | null): Promise<boolean> {
     const current = await this.table.doc.send(
       new GetCommand({ TableName: this.table.tableName, Key: keys.workOrder(workOrder.correlationId) }),
     );
     const previous = current.Item?.workOrder as WorkOrder | undefined;
     if (previous?.revision === workOrder.revision) return false;
+    if (expectedRevision !== undefined && (previous?.revision ?? null) !== expectedRevision) {
+      throw new TransientError(
+        `Work order ${workOrder.correlationId} changed since it was read (revision ${previous?.revision ?? 'none'}, expected ${expectedRevision ?? 'none'})`,
+      );
+    }
     const at = this.now();
     const { cmmsRef: _notPlanned, ...planned } = workOrder;
     await this.table.doc.send(
