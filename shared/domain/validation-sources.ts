@@ -29,6 +29,19 @@ function productOwnedBy(product: AdvisoryProduct, publisherKey: string): boolean
   return (product.manufacturerKeys ?? [product.manufacturerKey]).includes(publisherKey);
 }
 
+const MODEL_SUFFIX = /^(.*?)[\s,(]*\bmodel(?:\s+(?:number|no\.?|#))?\s*:?\s*([A-Za-z0-9][\w.-]*)\)?\s*$/i;
+
+/**
+ * The names a record should be keyed under so that a CMMS device record can be covered: the product name, its
+ * model numbers, and for names like "Alaris PC Unit Model 8015" also "Alaris PC Unit" and "8015".
+ */
+export function productNamesOf(product: Pick<AdvisoryProduct, 'productName' | 'modelNumbers'>): string[] {
+  const names = [product.productName, ...product.modelNumbers];
+  const m = MODEL_SUFFIX.exec(product.productName.trim());
+  if (m?.[1] && m[2]) names.push(m[1].trim(), m[2]);
+  return [...new Set(names.map((n) => n.trim()).filter((n) => n !== ''))];
+}
+
 /**
  * A manufacturer's own CSAF (publisher category `vendor`, publisher name normalizing to the product's
  * manufacturer) whose `vendor_fix` names a product is that manufacturer's statement that the fix is validated for
@@ -93,7 +106,7 @@ export function validationsFromManufacturerCsaf(
         const versions = product.versionSpec.kind === 'all' ? '' : product.versionSpec.raw;
         const manufacturer =
           normalizeManufacturer(product.vendor) === publisherKey ? product.vendor : advisory.publisherName;
-        for (const name of [product.productName, ...product.modelNumbers]) {
+        for (const name of productNamesOf(product)) {
           if (name.trim() === '') continue;
           const candidate = {
             manufacturer,

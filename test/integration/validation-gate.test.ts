@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -266,5 +266,43 @@ describe('the validation gate on the local stack', () => {
     );
     expect(spacelabs.length).toBeGreaterThan(0);
     for (const f of spacelabs) expect(f.validationStatus).toBe('NOT_APPROVED');
+  });
+
+  it("treats a manufacturer's own CSAF vendor_fix as validation and CISA's as a request", async () => {
+    await stack.resetStore();
+    // The BD advisory as BD itself would publish it: same products and remediations, publisher category vendor.
+    const cisa = JSON.parse(readFileSync(join(ROOT, 'data/csaf/icsma/icsma-20-317-01.json'), 'utf8')) as {
+      document: { publisher: unknown; tracking: { id: string } };
+    };
+    cisa.document.publisher = {
+      category: 'vendor',
+      name: 'Becton, Dickinson and Company',
+      namespace: 'https://www.bd.com',
+    };
+    cisa.document.tracking.id = 'BD-PSB-2020-11-TEST';
+    writeFileSync(join(dir, 'bd-vendor.json'), JSON.stringify(cisa));
+    const result = await runPipeline(stack, runner, {
+      devices: { kind: 'inventory', csvText: INVENTORY },
+      advisoryPaths: [join(ROOT, 'data/csaf/icsma/icsma-20-317-01.json'), join(dir, 'bd-vendor.json')],
+      outDir: join(dir, 'vendor'),
+    });
+    expect(result.summary.advisories.accepted).toBe(2);
+    const bd = result.findings.filter((f) => f.assetTag.startsWith('8015@'));
+    const byAdvisory = (id: string) =>
+      bd
+        .filter((f) => f.advisoryId === id)
+        .map((f) => `${f.assetTag} ${f.action}`)
+        .sort();
+    expect(byAdvisory('BD-PSB-2020-11-TEST')).toEqual(['8015@9.19.2 APPLY_PATCH', '8015@9.33.1 APPLY_PATCH']);
+    for (const line of byAdvisory('ICSMA-20-317-01'))
+      expect(line).toMatch(/REQUEST_VALIDATION|APPLY_MITIGATION/);
+    expect(byAdvisory('ICSMA-20-317-01')).toHaveLength(2);
+
+    const records = await new DynamoValidationRepository(table).listByManufacturer('bd');
+    expect(records.length).toBeGreaterThan(0);
+    for (const r of records) {
+      expect(r).toMatchObject({ status: 'VALIDATED', advisoryId: 'BD-PSB-2020-11-TEST' });
+      expect(r.evidence.source).toBe('manufacturer_csaf');
+    }
   });
 });
