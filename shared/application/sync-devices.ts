@@ -30,7 +30,7 @@ export interface SyncReport {
   unchanged: number;
   /** Devices stored for the first time. */
   created: number;
-  rejected: { recordId: string; message: string }[];
+  rejected: { recordId: string; message: string; sourceRecordId?: string }[];
   watermark: string | null;
   /** device-changed messages resent from the outbox of an earlier, interrupted sync. */
   resent: number;
@@ -75,7 +75,7 @@ export async function syncDevices(deps: SyncDevicesDeps, command: SyncDevicesCom
     if (reconcile) {
       for (const device of page.devices) seenRecordIds.add(device.sourceRecordId);
       // A record that could not be mapped is still in the CMMS: it must not be reported missing.
-      for (const rejected of page.rejected) seenRecordIds.add(rejected.recordId);
+      for (const rejected of page.rejected) seenRecordIds.add(rejected.sourceRecordId ?? rejected.recordId);
     }
     const saved = await deps.devices.saveChanged(page.devices, command.actor);
     await publishChanges(deps, saved.changed, saved.outboxIds);

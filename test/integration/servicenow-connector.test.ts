@@ -203,7 +203,9 @@ describe('ServiceNow connector against the simulator', () => {
       const bad = h.sim.insert('cmdb_ci_med_device', { name: 'NO-MAKER', asset_tag: 'NO-MAKER' }).sys_id;
       const pages = await readAll(h.connector);
       expect(devicesOf(pages)).toHaveLength(3);
-      expect(pages.flatMap((p) => p.rejected)).toEqual([{ recordId: bad, message: 'manufacturer is empty' }]);
+      expect(pages.flatMap((p) => p.rejected)).toEqual([
+        { recordId: bad, message: 'manufacturer is empty', sourceRecordId: bad },
+      ]);
     });
   });
 

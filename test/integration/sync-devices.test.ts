@@ -9,6 +9,7 @@ import { SqsMatchQueue } from '../../shared/adapters/sqs/sqs-queues';
 import type { MatchMessage } from '../../shared/application/messages';
 import type { DeviceSource, MatchQueue } from '../../shared/application/ports';
 import { type SyncDevicesCommand, syncDevices } from '../../shared/application/sync-devices';
+import { CsvInventorySource } from '../../shared/connectors/csv/inventory-csv';
 import { seedDevices } from '../contract/cmms-connector.contract';
 import { type FaultProxy, startFaultProxy } from '../contract/fault-proxy';
 import { BASIC, serviceNowHarness } from '../contract/servicenow-harness';
@@ -163,6 +164,21 @@ describe('syncDevices: ServiceNow simulator → DynamoDB Local', () => {
       /9 of 12 stored servicenow devices .* none were marked missing/,
     );
     expect((await repository.listAll()).filter((d) => d.status === 'missing')).toEqual([]);
+  });
+
+  it('a CSV row rejected this time is not mistaken for a device gone from the CMMS', async () => {
+    const rows = (status: string) =>
+      [
+        'asset_tag,manufacturer,status',
+        'C-1,Philips,in_service',
+        `C-2,GE,${status}`,
+        'C-3,Baxter,in_service',
+      ].join('\n');
+    await sync(new CsvInventorySource(rows('in_service')), new RecordingQueue(), FULL);
+    const report = await sync(new CsvInventorySource(rows('exploded')), new RecordingQueue(), FULL);
+    expect(report.rejected).toEqual([expect.objectContaining({ recordId: 'line 3', sourceRecordId: 'C-2' })]);
+    expect(report.reconciliation?.missing).toEqual([]);
+    expect((await repository.get('csv:C-2'))?.status).toBe('in_service');
   });
 
   it('stores cmdb_rel_ci connections on the device, so work orders can name what to re-test', async () => {

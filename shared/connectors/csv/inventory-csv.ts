@@ -97,6 +97,8 @@ export interface InventoryRowError {
   line: number;
   column?: string;
   message: string;
+  /** The row's asset tag when it has one (so a rejected row is not mistaken for a device gone from the CMMS). */
+  assetTag?: string;
 }
 
 export interface InventoryParseResult {
@@ -156,6 +158,7 @@ export function parseInventoryCsv(
         line: row.line,
         column: 'asset_tag',
         message: `duplicate asset_tag ${assetTag} (first on line ${firstLine})`,
+        assetTag,
       });
       continue;
     }
@@ -206,6 +209,7 @@ export function parseInventoryCsv(
       const column = INVENTORY_COLUMNS.find((c) => FIELD_OF[c] === field);
       errors.push({
         line: row.line,
+        assetTag,
         ...(column ? { column } : {}),
         message: `${column ?? field}: ${issue?.message ?? 'invalid'} (got "${column ? cell(column) : ''}")`,
       });
@@ -240,6 +244,7 @@ export class CsvInventorySource implements DeviceSource {
     const rejected = errors.map((e) => ({
       recordId: `line ${e.line}`,
       message: e.column ? `${e.column}: ${e.message}` : e.message,
+      ...(e.assetTag ? { sourceRecordId: e.assetTag } : {}),
     }));
     if (devices.length === 0) {
       yield { devices: [], rejected };

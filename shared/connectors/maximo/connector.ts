@@ -150,7 +150,11 @@ export class MaximoConnector implements CmmsConnector {
       for (const member of body.member ?? []) {
         const mapped = this.mapAsset(member);
         if (!mapped.ok) {
-          page.rejected.push({ recordId: mapped.recordId, message: mapped.message });
+          page.rejected.push({
+            recordId: mapped.recordId,
+            message: mapped.message,
+            sourceRecordId: mapped.recordId,
+          });
           continue;
         }
         if (seen.has(mapped.device.deviceId)) continue;
@@ -172,7 +176,7 @@ export class MaximoConnector implements CmmsConnector {
     };
     const assetnum = text('assetnum');
     const siteid = text('siteid') || this.config.siteId;
-    const recordId = assetnum ? `${assetnum}/${siteid}` : text('assetuid') || '(no assetnum)';
+    const recordId = assetnum ? `${siteid}/${assetnum}` : text('assetuid') || '(no assetnum)';
     if (!assetnum) return { ok: false, recordId, message: 'assetnum is missing' };
     const manufacturer = text(f.manufacturer);
     if (!manufacturer) return { ok: false, recordId, message: `${f.manufacturer} is empty` };

@@ -122,7 +122,12 @@ export class ServiceNowConnector implements CmmsConnector, WorkOrderStateSource 
         if (sysId) seen.set(sysId, stamp);
         const mapped = mapServiceNowDevice(record, this.mapping);
         if (mapped.ok) page.devices.push(mapped.device);
-        else page.rejected.push({ recordId: mapped.recordId, message: mapped.message });
+        else
+          page.rejected.push({
+            recordId: mapped.recordId,
+            message: mapped.message,
+            ...(sysId ? { sourceRecordId: sysId } : {}),
+          });
       }
       if (this.config.relationships.enabled && page.devices.length > 0) {
         page.devices = await this.withConnections(page.devices);
