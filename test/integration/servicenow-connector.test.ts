@@ -324,6 +324,19 @@ describe('ServiceNow connector against the simulator', () => {
       await expect(readAll(h.connector)).rejects.toThrow(/Invalid table cmdb_ci_med_devices/);
     });
 
+    it('a host name that does not resolve is one ConfigurationError at once (no retries)', async () => {
+      const connector = new ServiceNowConnector({
+        instanceUrl: 'https://medpatch-test.invalid',
+        auth: { kind: 'basic', username: 'u', password: 'p' },
+      });
+      const error = await readAll(connector).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ConfigurationError);
+      expect((error as Error).message).toMatch(
+        /medpatch-test\.invalid does not resolve.*check the instance URL/,
+      );
+      expect(connector.http.stats.requests).toBe(1);
+    });
+
     it('a URL nothing listens on gives one TransientError that says to check the instance URL', async () => {
       const closed = createServer();
       await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
