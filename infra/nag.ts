@@ -73,14 +73,16 @@ export function acknowledgeNagFindings(stack: MedPatchStack): void {
     Validations.of(fn.function).acknowledge({ id: 'Serverless-LambdaLatestVersion', reason: NODE22_REASON });
 
     if (declaration.reservedConcurrency === undefined) {
-      Validations.of(fn.function).acknowledge({
-        id: 'HIPAA.Security-LambdaConcurrency',
-        reason:
-          `${key} calls only DynamoDB (on demand), SQS and SNS, never the CMMS, so a burst harms nothing ` +
-          'downstream; reserving concurrency would carve it out of the account pool the hospital shares with ' +
-          'other workloads (AWS refuses reservations leaving < 100 unreserved). CMMS callers are reserved, and ' +
-          'the HTTP API stage is throttled.',
-      });
+      const reason = declaration.access.cmmsSecret
+        ? `${key} calls the CMMS only to answer a request the CMMS itself sent (one call per request, behind ` +
+          'the throttled API stage), so the CMMS paces it. Reserving concurrency would carve it out of the ' +
+          'account pool the hospital shares with other workloads (AWS refuses reservations leaving < 100 ' +
+          'unreserved). Functions that call the CMMS on their own schedule or queue are reserved.'
+        : `${key} calls only AWS services (DynamoDB on demand, SQS, SNS), never the CMMS, so a burst harms ` +
+          'nothing downstream. Reserving concurrency would carve it out of the account pool the hospital ' +
+          'shares with other workloads (AWS refuses reservations leaving < 100 unreserved). Functions that call ' +
+          'the CMMS on their own schedule or queue are reserved; the HTTP API stage is throttled.';
+      Validations.of(fn.function).acknowledge({ id: 'HIPAA.Security-LambdaConcurrency', reason });
     }
 
     if (!triggerKinds.has('schedule')) {
