@@ -79,6 +79,11 @@ export const HospitalPolicy = z
     /** Per department name; the key `*` applies to departments without their own entry. */
     maintenanceWindows: z.record(z.string(), z.array(MaintenanceWindow)).default({}),
     patchPreconditions: z.array(PatchPrecondition).default([]),
+    /**
+     * REVIEW_MATCH work orders: one per model × advisory (default: one human review confirms a whole model), per
+     * model × advisory × department, or one per device.
+     */
+    reviewMatchGrouping: z.enum(['device', 'model', 'model_department']).default('model'),
     /** CMMS assignment group per performer (vendor field service / manufacturer remote / in-house biomed). */
     assignmentGroups: z
       .partialRecord(z.enum(['vendor_field_service', 'manufacturer_remote', 'in_house_biomed']), Text)
