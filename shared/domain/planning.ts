@@ -548,3 +548,126 @@ export function resolvedWorkOrder(workOrder: WorkOrder, reason: string, now: str
   };
   return { ...resolved, revision: revisionOf(resolved) };
 }
+
+// --- Grouping: one REVIEW_MATCH work order per model × advisory (× department) -------------------------------
+
+/** How REVIEW_MATCH work orders are grouped: one per device, per model × advisory, or per model × advisory × department. */
+export type ReviewGrouping = 'device' | 'model' | 'model_department';
+
+const MAX_LISTED_DEVICES = 100;
+
+/** The group's identity: manufacturer, model, advisory (and department). The correlation id is derived from it. */
+export function reviewGroupKeyFor(
+  device: Pick<Device, 'manufacturer' | 'model' | 'modelNumber' | 'department'>,
+  manufacturerKey: string,
+  advisoryId: string,
+  grouping: Exclude<ReviewGrouping, 'device'>,
+): string {
+  const model = (device.model || device.modelNumber || '(no model)')
+    .trim()
+    .toLowerCase()
+    .replace(/\s+/g, ' ');
+  const department = grouping === 'model_department' ? `|${device.department.trim().toLowerCase()}` : '';
+  return `review|${manufacturerKey}|${model}|${advisoryId}${department}`;
+}
+
+export function groupCorrelationIdFor(groupKey: string): string {
+  return `mp-${sha256Hex(groupKey).slice(0, 32)}`;
+}
+
+const PRIORITY_RANK = (w: Pick<WorkOrder, 'priority'>) => w.priority;
+
+function devicesLine(assetTags: readonly string[]): string {
+  const listed = assetTags.slice(0, MAX_LISTED_DEVICES).join(', ');
+  const more =
+    assetTags.length > MAX_LISTED_DEVICES ? ` and ${assetTags.length - MAX_LISTED_DEVICES} more` : '';
+  return `Devices (${assetTags.length}): ${listed}${more}`;
+}
+
+function sameOr(values: readonly (string | undefined)[], mixed: string): string {
+  const distinct = [...new Set(values.filter((v): v is string => v !== undefined && v !== ''))];
+  return distinct.length === 1 ? (distinct[0] ?? '') : distinct.length === 0 ? '' : mixed;
+}
+
+/**
+ * Adds one device's REVIEW_MATCH plan to its group work order (created when absent). One human review confirms
+ * the whole model: the group lists every device (assetTags / deviceIds, sorted by tag), the union of CVEs, the
+ * most urgent decision and the earliest due date among the members it has seen. A member already in the group
+ * with nothing new leaves the revision unchanged, so replays and nightly re-plans dispatch nothing.
+ */
+export function mergeIntoReviewGroup(
+  group: WorkOrder | null,
+  member: WorkOrder,
+  groupKey: string,
+  header: { model: string; advisoryTitle: string; matchLine: string },
+): WorkOrder {
+  const byDevice = new Map<string, string>();
+  group?.deviceIds.forEach((id, i) => {
+    byDevice.set(id, group.assetTags[i] ?? id);
+  });
+  member.deviceIds.forEach((id, i) => {
+    byDevice.set(id, member.assetTags[i] ?? id);
+  });
+  const members = [...byDevice.entries()].sort((a, b) => (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
+  const urgent = group && PRIORITY_RANK(group) <= PRIORITY_RANK(member) ? group : member;
+  const dueDate = group && group.dueDate < member.dueDate ? group.dueDate : member.dueDate;
+  const plannedStart =
+    group?.plannedStart && member.plannedStart && group.plannedStart < member.plannedStart
+      ? group.plannedStart
+      : (member.plannedStart ?? group?.plannedStart);
+  const advisoryId = member.advisoryIds[0] ?? '';
+  const assetTags = members.map(([, tag]) => tag);
+  const merged: WorkOrder = {
+    correlationId: groupCorrelationIdFor(groupKey),
+    kind: 'REVIEW_MATCH',
+    assetTags,
+    deviceIds: members.map(([id]) => id),
+    advisoryIds: member.advisoryIds,
+    cves: uniqueSorted([...(group?.cves ?? []), ...member.cves]),
+    decision: urgent.decision,
+    priority: urgent.priority,
+    dueDate,
+    // The first member's status, guidance and match line: members alternating must not flip the revision.
+    validationStatus: group?.validationStatus ?? member.validationStatus,
+    shortDescription: sanitizeText(
+      `[REVIEW_MATCH] ${advisoryId} ${header.model}: ${assetTags.length} device(s)`,
+      MAX_SHORT_DESCRIPTION_CHARS,
+    ),
+    description: [
+      'Confirm whether this model is the affected product before any other action; one review covers every device listed.',
+      `Model: ${sanitizeText(header.model, 200)}`,
+      `Advisory: ${advisoryId} ${sanitizeText(header.advisoryTitle, 200)}`,
+      `CVEs: ${uniqueSorted([...(group?.cves ?? []), ...member.cves]).join(', ') || 'none listed'}`,
+      (group ? group.description.split('\n')[4] : undefined) ?? sanitizeText(header.matchLine, 400),
+      devicesLine(assetTags),
+    ].join('\n'),
+    mitigation: group?.mitigation ?? member.mitigation,
+    validationEvidence: '',
+    department: sameOr([...(group ? [group.department] : []), member.department], 'multiple departments'),
+    deviceType: sameOr([...(group ? [group.deviceType] : []), member.deviceType], 'multiple device types'),
+    ...(plannedStart ? { plannedStart } : {}),
+    plannedEnd: dueDate,
+    ...(member.performedBy ? { performedBy: member.performedBy } : {}),
+    ...(member.assignmentGroup ? { assignmentGroup: member.assignmentGroup } : {}),
+    ...(group?.reopenCount !== undefined ? { reopenCount: group.reopenCount } : {}),
+    revision: '',
+  };
+  return { ...merged, revision: revisionOf(merged) };
+}
+
+/** The group without one device (its finding left REVIEW_MATCH); null when nobody is left to review. */
+export function removeFromReviewGroup(group: WorkOrder, deviceId: string): WorkOrder | null {
+  const index = group.deviceIds.indexOf(deviceId);
+  if (index < 0) return group;
+  const deviceIds = group.deviceIds.filter((_, i) => i !== index);
+  const assetTags = group.assetTags.filter((_, i) => i !== index);
+  if (deviceIds.length === 0) return null;
+  const reduced: WorkOrder = {
+    ...group,
+    deviceIds,
+    assetTags,
+    shortDescription: group.shortDescription.replace(/\d+ device\(s\)$/, `${assetTags.length} device(s)`),
+    description: group.description.replace(/Devices \(\d+\): [^\n]*$/, devicesLine(assetTags)),
+  };
+  return { ...reduced, revision: revisionOf(reduced) };
+}

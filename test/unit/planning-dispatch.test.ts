@@ -3,11 +3,15 @@ import { buildMds2Profile } from '../../shared/domain/mds2';
 import {
   closedWorkOrder,
   DEFAULT_ASSIGNMENT_GROUPS,
+  groupCorrelationIdFor,
+  mergeIntoReviewGroup,
   performerFor,
   plannedWindowFor,
   planRollback,
   planWorkOrder,
+  removeFromReviewGroup,
   reopenedWorkOrder,
+  reviewGroupKeyFor,
   rollbackCorrelationIdFor,
 } from '../../shared/domain/planning';
 import { WorkOrder } from '../../shared/domain/work-order';
@@ -187,5 +191,68 @@ describe('closing, re-opening and rolling back', () => {
     );
     expect(Date.parse(rollback.dueDate)).toBeGreaterThan(Date.parse(NOW));
     expect(planRollback(order, 'unsuccessful: self-test failed', NOW).revision).toBe(rollback.revision);
+  });
+});
+
+describe('REVIEW_MATCH grouped per model × advisory', () => {
+  const review = (tag: string, overrides: Partial<Parameters<typeof planWorkOrder>[0]> = {}): WorkOrder => {
+    const order = planWorkOrder({
+      finding: aFinding({
+        deviceId: `csv:${tag}`,
+        assetTag: tag,
+        action: 'REVIEW_MATCH',
+        matchConfidence: 'possible',
+        validationStatus: 'UNKNOWN',
+      }),
+      device: aDevice({ deviceId: `csv:${tag}`, assetTag: tag }),
+      advisory: anAdvisory(),
+      validation: null,
+      now: NOW,
+      ...overrides,
+    });
+    if (!order) throw new Error('expected a work order');
+    return order;
+  };
+  const header = {
+    model: 'Philips IntelliVue MX450',
+    advisoryTitle: 'Test advisory',
+    matchLine: 'Match: possible',
+  };
+  const key = reviewGroupKeyFor(aDevice(), 'philips', 'ICSMA-20-049-01', 'model');
+
+  it('derives one correlation id from the model and advisory, whatever the device', () => {
+    const other = aDevice({ deviceId: 'csv:BIO-0002', assetTag: 'BIO-0002', department: 'Oncology ward 7' });
+    expect(reviewGroupKeyFor(other, 'philips', 'ICSMA-20-049-01', 'model')).toBe(key);
+    expect(reviewGroupKeyFor(other, 'philips', 'ICSMA-20-049-01', 'model_department')).not.toBe(
+      reviewGroupKeyFor(aDevice(), 'philips', 'ICSMA-20-049-01', 'model_department'),
+    );
+    expect(groupCorrelationIdFor(key)).toMatch(/^mp-[0-9a-f]{32}$/);
+  });
+
+  it('lists every device once, sorted, and a replayed member changes nothing', () => {
+    const one = mergeIntoReviewGroup(null, review('BIO-0003'), key, header);
+    const two = mergeIntoReviewGroup(one, review('BIO-0001'), key, header);
+    const replay = mergeIntoReviewGroup(two, review('BIO-0003'), key, header);
+    expect(two.assetTags).toEqual(['BIO-0001', 'BIO-0003']);
+    expect(two.deviceIds).toEqual(['csv:BIO-0001', 'csv:BIO-0003']);
+    expect(two.correlationId).toBe(groupCorrelationIdFor(key));
+    expect(two.description).toContain('Devices (2): BIO-0001, BIO-0003');
+    expect(two.shortDescription).toContain('2 device(s)');
+    expect(replay.revision).toBe(two.revision);
+    expect(WorkOrder.safeParse(two).success).toBe(true);
+  });
+
+  it('removing a device updates the list; removing the last one leaves nothing to review', () => {
+    const two = mergeIntoReviewGroup(
+      mergeIntoReviewGroup(null, review('BIO-0003'), key, header),
+      review('BIO-0001'),
+      key,
+      header,
+    );
+    const one = removeFromReviewGroup(two, 'csv:BIO-0001');
+    expect(one?.assetTags).toEqual(['BIO-0003']);
+    expect(one?.description).toContain('Devices (1): BIO-0003');
+    expect(one?.revision).not.toBe(two.revision);
+    expect(one && removeFromReviewGroup(one, 'csv:BIO-0003')).toBeNull();
   });
 });
