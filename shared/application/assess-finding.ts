@@ -2,11 +2,23 @@ import type { Finding } from '../domain/finding';
 import { decideAction } from '../domain/gate';
 import { deviceManufacturerKey } from '../domain/matching';
 import { mds2NotesFor } from '../domain/mds2';
-import { correlationIdFor, interimGuidanceFor, planWorkOrder, resolvedWorkOrder } from '../domain/planning';
+import {
+  correlationIdFor,
+  groupCorrelationIdFor,
+  interimGuidanceFor,
+  mergeIntoReviewGroup,
+  planWorkOrder,
+  removeFromReviewGroup,
+  resolvedWorkOrder,
+  reviewGroupKeyFor,
+  revisionOf,
+  sanitizeText,
+} from '../domain/planning';
 import { gatePolicyOf, maintenanceWindowsFor, policyNotesFor, preconditionsFor } from '../domain/policy';
 import { prioritizeFinding } from '../domain/prioritize';
 import { findCoveringValidation } from '../domain/validation';
 import type { RemediationState } from '../domain/vocabulary';
+import type { WorkOrder } from '../domain/work-order';
 import { alertFindingChange } from './alerts-for-finding';
 import type { PrioritizeMessage } from './messages';
 import type {
@@ -78,6 +90,7 @@ export async function assessFinding(
 ): Promise<AssessOutcome> {
   const previous = await deps.findings.get(message.deviceId, message.advisoryId);
   if (!previous || previous.remediationState === 'NOT_AFFECTED') {
+    if (previous) await leaveReviewGroup(deps, previous, now, actor);
     const resolved = previous
       ? await resolveWorkOrder(
           deps,
@@ -141,7 +154,7 @@ export async function assessFinding(
       : (STATE_FOR_ACTION[gate.action] ?? previous.remediationState),
     updatedAt: now,
   };
-  const workOrder = planWorkOrder({
+  let workOrder = planWorkOrder({
     finding,
     device,
     advisory,
@@ -162,6 +175,11 @@ export async function assessFinding(
     mds2: profile,
     now,
   });
+  const grouping = policy?.reviewMatchGrouping ?? 'model';
+  const groupKey =
+    workOrder?.kind === 'REVIEW_MATCH' && grouping !== 'device'
+      ? reviewGroupKeyFor(device, deviceManufacturerKey(device), advisory.advisoryId, grouping)
+      : null;
   // Alert before saving: the events compare with the stored finding, so a crash after the save must not lose
   // them; a retry of the same transition repeats the same domain event ids and sends nothing new.
   const alerted = await alertFindingChange(deps, {
@@ -170,7 +188,8 @@ export async function assessFinding(
     device,
     advisory,
     validationEvidence: gate.reason,
-    workOrder,
+    workOrder:
+      workOrder && groupKey ? { ...workOrder, correlationId: groupCorrelationIdFor(groupKey) } : workOrder,
     now,
   });
   await deps.findings.save(finding, previous, actor);
@@ -185,10 +204,26 @@ export async function assessFinding(
       actor,
     );
   }
+  if (previous.action === 'REVIEW_MATCH' && !groupKey) await leaveReviewGroup(deps, previous, now, actor);
+  if (workOrder && groupKey) {
+    workOrderQueued = await joinReviewGroup(
+      deps,
+      workOrder,
+      groupKey,
+      {
+        model: sanitizeText(`${device.manufacturer} ${device.model || device.modelNumber}`, 200),
+        advisoryTitle: advisory.title,
+        matchLine: `Match: ${finding.matchConfidence} (${finding.matchReason.productRule})`,
+      },
+      actor,
+    );
+    return { finding, workOrderQueued, alerted };
+  }
   // A work order the CMMS closed (done or failed, see syncWorkOrderStatus) is final: re-assessment never
-  // re-opens or overwrites it.
-  const closed = workOrder && (await deps.workOrders.get(workOrder.correlationId))?.closedAt !== undefined;
-  if (workOrder && !closed) {
+  // re-opens or overwrites it. One MedPatch resolved itself is re-opened when the work is needed again.
+  const stored = workOrder ? await deps.workOrders.get(workOrder.correlationId) : null;
+  if (workOrder && stored?.resolution !== undefined) workOrder = reopenedPlan(workOrder, stored);
+  if (workOrder && stored?.cmmsOutcome === undefined) {
     await deps.workOrders.savePlanned(workOrder, actor);
     // Re-send until the dispatcher confirms this revision: a crash between save and send must not lose it.
     if ((await deps.workOrders.dispatchedRevision(workOrder.correlationId)) !== workOrder.revision) {
@@ -218,4 +253,71 @@ async function resolveWorkOrder(
   if ((await deps.workOrders.dispatchedRevision(correlationId)) === null) return false;
   await deps.workOrderQueue.send([resolved]);
   return true;
+}
+
+/** A new plan for a record MedPatch had resolved: re-opened in the CMMS (reopenCount), not left cancelled. */
+function reopenedPlan(workOrder: WorkOrder, stored: WorkOrder): WorkOrder {
+  const plan: WorkOrder = { ...workOrder, reopenCount: (stored.reopenCount ?? 0) + 1 };
+  return { ...plan, revision: revisionOf(plan) };
+}
+
+/**
+ * Adds the device to its model's REVIEW_MATCH work order, compare-and-set on the stored revision (concurrent
+ * assessments of the same model retry with the fresh group). True when the new revision was queued.
+ */
+async function joinReviewGroup(
+  deps: Pick<AssessFindingDeps, 'workOrders' | 'workOrderQueue'>,
+  member: WorkOrder,
+  groupKey: string,
+  header: Parameters<typeof mergeIntoReviewGroup>[3],
+  actor: Actor,
+): Promise<boolean> {
+  const id = groupCorrelationIdFor(groupKey);
+  for (let attempt = 0; ; attempt += 1) {
+    const stored = await deps.workOrders.get(id);
+    if (stored?.cmmsOutcome !== undefined) return false; // the CMMS closed the review: final
+    let group = mergeIntoReviewGroup(stored?.resolution ? null : stored, member, groupKey, header);
+    if (stored?.resolution !== undefined) group = reopenedPlan(group, stored);
+    try {
+      await deps.workOrders.savePlanned(group, actor, stored?.revision ?? null);
+    } catch (error) {
+      if (attempt >= 9) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 10 + Math.random() * 40 * (attempt + 1)));
+      continue;
+    }
+    if ((await deps.workOrders.dispatchedRevision(id)) === group.revision) return false;
+    await deps.workOrderQueue.send([group]);
+    return true;
+  }
+}
+
+/** Takes the device out of its model's REVIEW_MATCH work order (resolved when nobody is left to review). */
+async function leaveReviewGroup(
+  deps: Pick<AssessFindingDeps, 'workOrders' | 'workOrderQueue' | 'devices' | 'policy'>,
+  finding: Finding,
+  now: string,
+  actor: Actor,
+): Promise<void> {
+  const device = await deps.devices.get(finding.deviceId);
+  const grouping = (await deps.policy?.getActive())?.policy.reviewMatchGrouping ?? 'model';
+  if (!device || grouping === 'device') return;
+  const id = groupCorrelationIdFor(
+    reviewGroupKeyFor(device, deviceManufacturerKey(device), finding.advisoryId, grouping),
+  );
+  for (let attempt = 0; ; attempt += 1) {
+    const stored = await deps.workOrders.get(id);
+    if (!stored || stored.closedAt !== undefined || !stored.deviceIds.includes(device.deviceId)) return;
+    const next =
+      removeFromReviewGroup(stored, device.deviceId) ??
+      resolvedWorkOrder(stored, 'no device of this model is left to review', now);
+    try {
+      await deps.workOrders.savePlanned(next, actor, stored.revision);
+    } catch (error) {
+      if (attempt >= 9) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 10 + Math.random() * 40 * (attempt + 1)));
+      continue;
+    }
+    if ((await deps.workOrders.dispatchedRevision(id)) !== null) await deps.workOrderQueue.send([next]);
+    return;
+  }
 }
