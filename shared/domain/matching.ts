@@ -1,9 +1,14 @@
-import type { Advisory, AdvisoryProduct, VersionSpec } from './advisory';
+import type { Advisory, AdvisoryProduct } from './advisory';
 import type { Device } from './device';
 import type { DeviceMatch, MatchReason } from './finding';
 import { foldDiacritics, normalizeManufacturer, relatedManufacturerKeys } from './manufacturer';
 import { MANUFACTURER_ALIASES } from './manufacturer-aliases';
-import { describeVersionSpec, parseVersionSpec, versionSatisfies } from './version-spec';
+import {
+  describeVersionSpec,
+  type ParsedVersionSpec,
+  parseVersionSpec,
+  versionSatisfies,
+} from './version-spec';
 import type { MatchConfidence } from './vocabulary';
 
 /** Words that never identify a product. */
@@ -229,7 +234,24 @@ interface DeviceProfile {
   allTokens: Set<string>;
 }
 
+/**
+ * Profiles by what they are computed from: a hospital has many devices of one model, version and type, and the
+ * tokenization and manufacturer normalization need not run once per device. Bounded; cleared when full.
+ */
+const PROFILE_CACHE = new Map<string, DeviceProfile>();
+const PROFILE_CACHE_LIMIT = 50_000;
+
 function profileOf(device: Device): DeviceProfile {
+  const key = profileKeyOf(device);
+  const cached = PROFILE_CACHE.get(key);
+  if (cached) return cached;
+  if (PROFILE_CACHE.size >= PROFILE_CACHE_LIMIT) PROFILE_CACHE.clear();
+  const profile = computeProfile(device);
+  PROFILE_CACHE.set(key, profile);
+  return profile;
+}
+
+function computeProfile(device: Device): DeviceProfile {
   const identity = `${device.model} ${device.modelNumber}`;
   const tokens = new Set(tokenize(identity).filter((t) => !MANUFACTURER_WORDS.has(t)));
   const modelIds = modelIdsOf(identity);
@@ -277,6 +299,11 @@ interface ProductIdentity {
   osQualified: boolean;
   /** A version written into the name ("8.0.x"): the effective spec when the branch says all versions. */
   nameVersion?: string;
+  /** Manufacturer keys the product belongs to ('unknown' excluded). */
+  manufacturerKeys: string[];
+  /** The spec versions are judged by, parsed once. */
+  spec: ParsedVersionSpec;
+  specText: string;
 }
 
 /** Words of a name that can identify a product: no manufacturer words, no model numbers, no version fragments. */
@@ -351,6 +378,9 @@ function identityOf(product: AdvisoryProduct): ProductIdentity {
   // CISA sometimes puts model identifiers in the version branch ("MMT-1710", "882160 Gemini Dual").
   // Dates and comparator text ("distributed < april 1, 2018") hold no model numbers.
   const modelIds = modelIdsOf(`${included} ${freeTextModels(product)}`);
+  const nameVersion =
+    nameVersions.length === 1 && product.versionSpec.kind === 'all' ? nameVersions[0] : undefined;
+  const spec = effectiveSpec(product, nameVersion);
   const identity: ProductIdentity = {
     variants,
     excluded,
@@ -369,12 +399,21 @@ function identityOf(product: AdvisoryProduct): ProductIdentity {
     patterns: product.modelNumbers.map(wildcardPattern),
     isGenericOs,
     osQualified,
-    ...(nameVersions.length === 1 && product.versionSpec.kind === 'all'
-      ? { nameVersion: nameVersions[0] }
-      : {}),
+    ...(nameVersion !== undefined ? { nameVersion } : {}),
+    manufacturerKeys: productManufacturerKeys(product),
+    spec,
+    specText: describeVersionSpec(spec),
   };
   IDENTITY_CACHE.set(product, identity);
   return identity;
+}
+
+/** The spec a product's versions are judged by: a version written in its name when the branch says "all". */
+function effectiveSpec(product: AdvisoryProduct, nameVersion: string | undefined): ParsedVersionSpec {
+  const own = parseVersionSpec(product.versionSpec.raw);
+  if (nameVersion === undefined) return own;
+  const parsed = parseVersionSpec(nameVersion);
+  return parsed.kind === 'free_text' ? own : parsed;
 }
 
 type HitStrength = 'model' | 'range' | 'name' | 'os' | 'partial' | 'similar';
@@ -475,6 +514,11 @@ export function deviceManufacturerKey(device: Device): string {
   return normalizeManufacturer(device.manufacturer);
 }
 
+/** Lookup keys that can never identify a product alone: optional kind words and short bare numbers. */
+function isIndexableToken(token: string): boolean {
+  return !OPTIONAL_WORDS.has(token) && !/^\d{1,3}$/.test(token);
+}
+
 /** Every manufacturer key an advisory's products belong to (used to index advisories by manufacturer). */
 export function advisoryManufacturerKeys(advisory: Advisory): string[] {
   const keys = new Set<string>();
@@ -519,11 +563,6 @@ interface Candidate {
 const STRONG_HITS: ReadonlySet<HitStrength> = new Set(['model', 'range', 'name', 'os']);
 
 /** The spec a product's versions are judged by: a version written in its name when the branch says "all". */
-function effectiveSpec(product: AdvisoryProduct, identity: ProductIdentity): VersionSpec {
-  if (identity.nameVersion === undefined) return product.versionSpec;
-  const parsed = parseVersionSpec(identity.nameVersion);
-  return parsed.kind === 'free_text' ? product.versionSpec : parsed;
-}
 
 function evaluateProduct(
   device: Device,
@@ -531,16 +570,15 @@ function evaluateProduct(
   product: AdvisoryProduct,
   order: number,
 ): Candidate | undefined {
-  if (!productManufacturerKeys(product).some((key) => profile.manufacturerKeys.includes(key)))
-    return undefined;
   const identity = identityOf(product);
+  if (!identity.manufacturerKeys.some((key) => profile.manufacturerKeys.includes(key))) return undefined;
   if (identity.excluded.some((v) => requiredWords(v).every((t) => profile.nameTokens.has(t))))
     return undefined;
   const hit = identifyProduct(profile, identity);
   if (hit === undefined) return undefined;
-  const versionSpec = effectiveSpec(product, identity);
+  const versionSpec = identity.spec;
   const membership = versionSatisfies(versionSpec, device.softwareVersion);
-  const spec = describeVersionSpec(versionSpec);
+  const spec = identity.specText;
   const identified = hit.strength !== 'similar';
   // Recognised only in part, or under a qualifier the record cannot confirm: at most probable.
   const certain = STRONG_HITS.has(hit.strength) && !identity.osQualified;
@@ -657,7 +695,9 @@ const ANY_TOKEN = '*';
  */
 function productIndexTokens(product: AdvisoryProduct): Set<string> {
   const identity = identityOf(product);
-  const tokens = new Set(identity.tokens);
+  // An operating system product is found through what the record says anywhere (type, software), under OS:<word>.
+  if (identity.isGenericOs) return new Set((identity.variants[0]?.words ?? []).map((w) => `OS:${w}`));
+  const tokens = new Set([...identity.tokens].filter(isIndexableToken));
   const words = tokenize(`${product.productFamily} ${product.productName}`);
   for (let i = 0; i + 1 < words.length; i++) {
     tokens.add(`${words[i]}${words[i + 1]}`);
@@ -670,7 +710,10 @@ function productIndexTokens(product: AdvisoryProduct): Set<string> {
 
 /** What a device is looked up by: everything its record says, its model numbers, and the wildcard key. */
 function deviceLookupTokens(profile: DeviceProfile): Set<string> {
-  return new Set([...profile.allTokens, ...profile.tokens, ...profile.modelIds, ANY_TOKEN]);
+  const lookup = new Set([...profile.nameTokens, ...profile.modelIds].filter(isIndexableToken));
+  lookup.add(ANY_TOKEN);
+  for (const token of profile.allTokens) lookup.add(`OS:${token}`);
+  return lookup;
 }
 
 /** Advisories by manufacturer key and product token, so matching never walks all advisories × all devices. */
@@ -765,4 +808,54 @@ export function candidateProductsFor(
     }
   }
   return found;
+}
+
+/** The key of what matching depends on in a device record (everything but its identity). */
+function profileKeyOf(device: Device): string {
+  return [
+    device.manufacturer,
+    device.model,
+    device.modelNumber,
+    device.softwareVersion,
+    device.deviceType,
+  ].join('\u0000');
+}
+
+export interface InventoryMatch {
+  matches: DeviceMatch[];
+  /** Device × product pairs the matcher evaluated (once per distinct device profile and candidate product). */
+  pairsEvaluated: number;
+  /** Device × product pairs covered by those evaluations (each device × its candidate products). */
+  pairsCovered: number;
+  /** Distinct (manufacturer, model, model number, version, type) profiles among the devices. */
+  profiles: number;
+}
+
+/**
+ * Matches many devices through the product index: devices that read the same (manufacturer, model, model number,
+ * software version, type) are evaluated once and share the result, and each profile is evaluated only against
+ * its candidate products. Same matches as matchDeviceToAdvisory over every device × advisory.
+ */
+export function matchDevices(index: ProductIndex, devices: readonly Device[]): InventoryMatch {
+  const groups = new Map<string, Device[]>();
+  for (const device of devices) {
+    const key = profileKeyOf(device);
+    const group = groups.get(key);
+    if (group === undefined) groups.set(key, [device]);
+    else group.push(device);
+  }
+  const matches: DeviceMatch[] = [];
+  let pairsEvaluated = 0;
+  let pairsCovered = 0;
+  for (const group of groups.values()) {
+    const first = prepareDevice(group[0] as Device);
+    for (const [advisory, products] of candidateProductsFor(index, first)) {
+      pairsEvaluated += products.size;
+      pairsCovered += products.size * group.length;
+      const match = matchPreparedDevice(first, advisory, products);
+      if (match === null) continue;
+      for (const device of group) matches.push({ ...match, deviceId: device.deviceId });
+    }
+  }
+  return { matches, pairsEvaluated, pairsCovered, profiles: groups.size };
 }

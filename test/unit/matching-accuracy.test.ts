@@ -5,6 +5,7 @@ import type { DeviceMatch } from '../../shared/domain/finding';
 import {
   buildProductIndex,
   candidateProductsFor,
+  matchDevices,
   matchDeviceToAdvisory,
   matchPreparedDevice,
   prepareDevice,
@@ -197,6 +198,20 @@ describe('the product index', () => {
     const indexed = [...results.values()].flatMap((ms) => ms.map(key));
     expect(indexed.sort()).toEqual(brute.sort());
     expect(brute.length).toBeGreaterThan(150);
+    // matchDevices: identical records evaluated once; the inventory twice over (new ids) gives every match twice.
+    const twice = [
+      ...inventory.map(({ device: d }) => d),
+      ...inventory.map(({ device: d }) => ({ ...d, deviceId: `${d.deviceId}#2` })),
+    ];
+    const grouped = matchDevices(buildProductIndex(icsma), twice);
+    expect(grouped.profiles).toBe(inventory.length);
+    expect(
+      grouped.matches
+        .filter((m) => !m.deviceId.endsWith('#2'))
+        .map(key)
+        .sort(),
+    ).toEqual(brute.sort());
+    expect(grouped.matches).toHaveLength(2 * brute.length);
   });
 });
 
