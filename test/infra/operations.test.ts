@@ -197,6 +197,22 @@ describe('alarms', () => {
   });
 });
 
+describe('IAM', () => {
+  it('keeps every permission in customer-managed policies attached to one role each, none inline', () => {
+    const inline = Object.keys(template.findResources('AWS::IAM::Policy'));
+    const managed = Object.values(template.findResources('AWS::IAM::ManagedPolicy'));
+    const roles = Object.values(template.findResources('AWS::IAM::Role'));
+
+    expect(inline).toEqual([]);
+    for (const role of roles) expect(role.Properties.Policies).toBeUndefined();
+    expect(managed.length).toBeGreaterThan(0);
+    for (const policy of managed) expect(policy.Properties.Roles).toHaveLength(1);
+    for (const [key] of functionEntries) {
+      expect(stack.functions[key].role.permissionsPolicy, key).toBeDefined();
+    }
+  });
+});
+
 describe('dashboard', () => {
   it('shows every function, every queue and the alarms', () => {
     const dashboards = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
