@@ -1,0 +1,147 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { LocalRunner } from '../../local/runner';
+import { LOCAL_REGION, type LocalStack, startLocalStack } from '../../local/stack';
+import { DynamoAdvisoryRepository } from '../../shared/adapters/dynamodb/advisory-repository';
+import { DynamoEnrichmentRepository } from '../../shared/adapters/dynamodb/enrichment-repository';
+import { TableClient } from '../../shared/adapters/dynamodb/table-client';
+
+const CSAF = join(import.meta.dirname, '../../data/csaf/icsma/icsma-20-049-01.json');
+const original = readFileSync(CSAF, 'utf8');
+
+/** The Spacelabs advisory as revision `version`, with the consecutive revision history the validator requires. */
+function revision(version: number): string {
+  const doc = JSON.parse(original) as {
+    document: { tracking: { version: string; current_release_date: string; revision_history: unknown[] } };
+  };
+  doc.document.tracking.version = String(version);
+  doc.document.tracking.current_release_date = `2020-03-0${version}T00:00:00.000000Z`;
+  doc.document.tracking.revision_history = Array.from({ length: version }, (_, i) => ({
+    date: `2020-03-0${i + 1}T00:00:00.000000Z`,
+    number: String(i + 1),
+    summary: `revision ${i + 1}`,
+  }));
+  return JSON.stringify(doc);
+}
+
+describe('advisory-ingest λ on the local stack (DynamoDB Local, fauxqs)', () => {
+  let stack: LocalStack;
+  let runner: LocalRunner;
+  let advisories: DynamoAdvisoryRepository;
+  let enrichment: DynamoEnrichmentRepository;
+
+  beforeAll(async () => {
+    stack = await startLocalStack({ servicenow: false });
+    runner = await LocalRunner.create(stack);
+    const dynamodb = new DynamoDBClient({
+      region: LOCAL_REGION,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      endpoint: stack.env.AWS_ENDPOINT_URL_DYNAMODB,
+    });
+    const table = new TableClient(dynamodb, stack.tableNames.main);
+    advisories = new DynamoAdvisoryRepository(table);
+    enrichment = new DynamoEnrichmentRepository(table);
+  }, 120_000);
+  afterAll(async () => {
+    runner?.close();
+    await stack?.stop();
+  });
+  beforeEach(async () => {
+    await stack.resetStore();
+  });
+
+  const post = (body: string, path = '/v1/advisories') =>
+    runner.invokeHttp('advisoryIngest', { method: 'POST', path, body });
+  const bodyOf = (response: { body?: unknown }) =>
+    JSON.parse(String(response.body)) as Record<string, unknown>;
+
+  it('stores a newer tracking version and queues it again; an equal or older version changes nothing', async () => {
+    expect((await post(revision(1))).statusCode).toBe(201);
+    expect((await post(revision(1))).statusCode).toBe(200);
+    const newer = await post(revision(3));
+    expect(newer.statusCode).toBe(201);
+    expect(bodyOf(newer)).toMatchObject({
+      status: 'accepted',
+      advisoryId: 'ICSMA-20-049-01',
+      trackingVersion: '3',
+    });
+    const older = await post(revision(2));
+    expect(older.statusCode).toBe(200);
+    expect(bodyOf(older)).toMatchObject({ status: 'unchanged', trackingVersion: '2' });
+    expect((await advisories.get('ICSMA-20-049-01'))?.trackingVersion).toBe('3');
+  });
+
+  it('answers 422 with the reasons for truncated or invalid CSAF and stores nothing', async () => {
+    const truncated = await post(original.slice(0, 4000));
+    expect(truncated.statusCode).toBe(422);
+    expect(JSON.stringify(bodyOf(truncated).details)).toMatch(/truncated/);
+    const invalid = JSON.parse(original) as { document: Record<string, unknown> };
+    invalid.document.category = 7;
+    const rejected = await post(JSON.stringify(invalid));
+    expect(rejected.statusCode).toBe(422);
+    expect(JSON.stringify(bodyOf(rejected).details)).toMatch(
+      /\/document\/category: must be string \(schema\)/,
+    );
+    expect(await advisories.countAll()).toBe(0);
+  });
+
+  it('accepts a manual advisory on POST /v1/advisories/manual and refuses CSAF there', async () => {
+    const manual = {
+      advisoryId: 'HISAC-2025-017',
+      title: 'H-ISAC: Xhibit receivers exposed over RDP',
+      kind: 'h_isac_notice',
+      publisherName: 'H-ISAC',
+      releaseDate: '2025-08-20',
+      products: [
+        { manufacturer: 'Spacelabs', product: 'Xhibit Telemetry Receiver', modelNumbers: ['96280'] },
+      ],
+      remediations: [{ category: 'mitigation', details: 'Block TCP 3389 to the receivers.' }],
+    };
+    const accepted = await post(JSON.stringify(manual), '/v1/advisories/manual');
+    expect(accepted.statusCode).toBe(201);
+    const stored = await advisories.get('HISAC-2025-017');
+    expect(stored).toMatchObject({
+      source: 'manual',
+      publisherCategory: 'h_isac_notice',
+      trackingVersion: '1',
+    });
+    expect(stored?.products[0]?.versionSpec).toEqual({ raw: '*', kind: 'all' });
+    expect((await post(original, '/v1/advisories/manual')).statusCode).toBe(400);
+    const invalid = await post(JSON.stringify({ ...manual, products: [] }), '/v1/advisories/manual');
+    expect(invalid.statusCode).toBe(422);
+    expect(JSON.stringify(bodyOf(invalid).details)).toMatch(/products/);
+  });
+
+  it('stores per-CVE enrichment only when it changed and serves EPSS scores to the assessment', async () => {
+    const record = {
+      cve: 'CVE-2019-0708',
+      kev: {
+        status: 'listed' as const,
+        catalogVersion: '2025.08.25',
+        dateAdded: '2021-11-03',
+        dueDate: '',
+        knownRansomwareCampaignUse: 'Unknown',
+        vendorProject: 'Microsoft',
+        product: 'RDS',
+      },
+      epss: {
+        status: 'scored' as const,
+        score: 0.94455,
+        percentile: 0.99977,
+        date: '2025-08-25',
+        modelVersion: 'v2025.03.14',
+      },
+    };
+    expect(await enrichment.saveEnrichment(record)).toBe(true);
+    expect(await enrichment.saveEnrichment(record)).toBe(false);
+    expect(await enrichment.saveEnrichment({ ...record, epss: { ...record.epss, score: 0.9 } })).toBe(true);
+    expect(
+      (await enrichment.getEnrichments(['CVE-2019-0708', 'CVE-2000-0001'])).get('CVE-2019-0708')?.epss,
+    ).toMatchObject({ score: 0.9 });
+    expect(await enrichment.epssScores(['CVE-2019-0708', 'CVE-2000-0001'])).toEqual(
+      new Map([['CVE-2019-0708', 0.9]]),
+    );
+  });
+});
