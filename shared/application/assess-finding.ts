@@ -217,6 +217,14 @@ export async function assessFinding(
       },
       actor,
     );
+    // The device's own work order (planned before the match became uncertain) is now the group's review.
+    await resolveWorkOrder(
+      deps,
+      workOrder.correlationId,
+      `merged into the model review work order ${groupCorrelationIdFor(groupKey)}`,
+      now,
+      actor,
+    );
     return { finding, workOrderQueued, alerted };
   }
   // A work order the CMMS closed (done or failed, see syncWorkOrderStatus) is final: re-assessment never
