@@ -10,6 +10,7 @@ import { type PipelineResult, runPipeline } from '../../local/pipeline';
 import { LocalRunner } from '../../local/runner';
 import { LOCAL_REGION, type LocalStack, startLocalStack } from '../../local/stack';
 import { DynamoAuditRepository } from '../../shared/adapters/dynamodb/audit-repository';
+import { DynamoDeviceRepository } from '../../shared/adapters/dynamodb/device-repository';
 import { DynamoFindingRepository } from '../../shared/adapters/dynamodb/finding-repository';
 import { keys } from '../../shared/adapters/dynamodb/keys';
 import { TableClient } from '../../shared/adapters/dynamodb/table-client';
@@ -207,7 +208,8 @@ describe('status back-sync reads ServiceNow change_request states and acts on cl
       (w) =>
         w.closedAt === undefined &&
         ![patched, failed, mitigated, cancelled].some((t) => t.correlationId === w.correlationId) &&
-        w.kind !== 'ROLLBACK',
+        w.kind !== 'ROLLBACK' &&
+        w.kind !== 'REVIEW_MATCH',
     );
     if (!open) throw new Error('another open work order expected');
     const [deviceId, advisoryId] = [open.deviceIds[0] ?? '', open.advisoryIds[0] ?? ''];
@@ -240,6 +242,66 @@ describe('status back-sync reads ServiceNow change_request states and acts on cl
     const stored = await workOrders.get(open.correlationId);
     expect(stored?.closedAt).toBeDefined();
     expect(stored?.resolution).toContain('no longer affected');
+  });
+
+  it('groups REVIEW_MATCH per model × advisory: one change_request lists every device, per-device records resolved', async () => {
+    // The demo corpus yields no uncertain matches today: make two devices of one model `possible` for an
+    // advisory, as the matcher would, and send their prioritize messages.
+    const devices = new DynamoDeviceRepository(table);
+    const taken = new Set([patched, failed, mitigated, cancelled].map((w) => w.correlationId));
+    const open = (await workOrders.listAll()).filter(
+      (w) =>
+        w.closedAt === undefined &&
+        !taken.has(w.correlationId) &&
+        w.kind !== 'APPLY_PATCH' &&
+        w.kind !== 'ROLLBACK',
+    );
+    const byModel = new Map<string, WorkOrder[]>();
+    for (const w of open) {
+      const device = await devices.get(w.deviceIds[0] ?? '');
+      const key = `${device?.manufacturer}|${device?.model}|${w.advisoryIds[0]}`;
+      byModel.set(key, [...(byModel.get(key) ?? []), w]);
+    }
+    const pair = [...byModel.values()].find((list) => list.length >= 2)?.slice(0, 2);
+    if (!pair) throw new Error('two open work orders of one model and advisory expected');
+    const before = changeRequests().length;
+    const sqs = new SQSClient({
+      region: LOCAL_REGION,
+      endpoint: stack.env.AWS_ENDPOINT_URL_SQS,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      useQueueUrlAsEndpoint: false,
+    });
+    for (const w of pair) {
+      const [deviceId, advisoryId] = [w.deviceIds[0] ?? '', w.advisoryIds[0] ?? ''];
+      const previous = await findings.get(deviceId, advisoryId);
+      if (!previous) throw new Error('finding expected');
+      await findings.save({ ...previous, matchConfidence: 'possible' }, previous, {
+        actor: 'test',
+        reason: 'uncertain',
+      });
+      await sqs.send(
+        new SendMessageCommand({
+          QueueUrl: stack.queueUrls.prioritize,
+          MessageBody: JSON.stringify({ type: 'finding-changed', deviceId, advisoryId }),
+        }),
+      );
+    }
+    sqs.destroy();
+    await runner.drain();
+
+    const reviews = (await workOrders.listAll()).filter(
+      (w) => w.kind === 'REVIEW_MATCH' && w.closedAt === undefined,
+    );
+    expect(reviews).toHaveLength(1);
+    const group = reviews[0];
+    expect([...(group?.assetTags ?? [])].sort()).toEqual(pair.flatMap((w) => w.assetTags).sort());
+    expect(changeRequests().length).toBe(before + 1);
+    const record = recordOf(group?.correlationId ?? '');
+    expect(record?.description).toContain('Devices (2):');
+    for (const w of pair) {
+      expect(recordOf(w.correlationId)?.state).toBe('4');
+      expect(recordOf(w.correlationId)?.close_notes).toContain('merged into the model review');
+    }
   });
 
   it('a second run and a re-scoring change nothing more: no new records, closed work orders stay closed', async () => {
