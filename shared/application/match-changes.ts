@@ -1,7 +1,13 @@
 import type { Advisory } from '../domain/advisory';
 import type { Device } from '../domain/device';
 import { type DeviceMatch, type Finding, findingIdOf } from '../domain/finding';
-import { advisoryManufacturerKeys, deviceManufacturerKey, matchDeviceToAdvisory } from '../domain/matching';
+import {
+  advisoryManufacturerKeys,
+  buildProductIndex,
+  deviceManufacturerKey,
+  matchDevices,
+  matchDeviceToAdvisory,
+} from '../domain/matching';
 import type { MatchMessage, PrioritizeMessage } from './messages';
 import type {
   Actor,
@@ -63,9 +69,11 @@ export async function matchChange(
   for (const key of advisoryManufacturerKeys(advisory)) {
     for (const device of await deps.devices.listByManufacturer(key)) devicesById.set(device.deviceId, device);
   }
-  const matches = [...devicesById.values()]
-    .filter((device) => MATCHABLE_STATUSES.has(device.status))
-    .flatMap((device) => matchOrEmpty(device, advisory));
+  // Devices that read the same (model, version, type) are evaluated once, each only against candidate products.
+  const { matches } = matchDevices(
+    buildProductIndex([advisory]),
+    [...devicesById.values()].filter((device) => MATCHABLE_STATUSES.has(device.status)),
+  );
   const existing = await deps.findings.listByAdvisory(advisory.advisoryId);
   for (const finding of existing) {
     if (!devicesById.has(finding.deviceId)) {

@@ -5,8 +5,14 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LocalRunner } from '../../local/runner';
 import { LOCAL_REGION, type LocalStack, startLocalStack } from '../../local/stack';
 import { DynamoAdvisoryRepository } from '../../shared/adapters/dynamodb/advisory-repository';
+import { DynamoDeviceRepository } from '../../shared/adapters/dynamodb/device-repository';
 import { DynamoEnrichmentRepository } from '../../shared/adapters/dynamodb/enrichment-repository';
+import { DynamoFindingRepository } from '../../shared/adapters/dynamodb/finding-repository';
 import { TableClient } from '../../shared/adapters/dynamodb/table-client';
+import { matchChange } from '../../shared/application/match-changes';
+import type { PrioritizeMessage } from '../../shared/application/messages';
+import { parseCsafDocument } from '../../shared/domain/csaf/parse-csaf';
+import { Device } from '../../shared/domain/device';
 
 const CSAF = join(import.meta.dirname, '../../data/csaf/icsma/icsma-20-049-01.json');
 const original = readFileSync(CSAF, 'utf8');
@@ -31,6 +37,7 @@ describe('advisory-ingest λ on the local stack (DynamoDB Local, fauxqs)', () =>
   let runner: LocalRunner;
   let advisories: DynamoAdvisoryRepository;
   let enrichment: DynamoEnrichmentRepository;
+  let table: TableClient;
 
   beforeAll(async () => {
     stack = await startLocalStack({ servicenow: false });
@@ -40,7 +47,7 @@ describe('advisory-ingest λ on the local stack (DynamoDB Local, fauxqs)', () =>
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
       endpoint: stack.env.AWS_ENDPOINT_URL_DYNAMODB,
     });
-    const table = new TableClient(dynamodb, stack.tableNames.main);
+    table = new TableClient(dynamodb, stack.tableNames.main);
     advisories = new DynamoAdvisoryRepository(table);
     enrichment = new DynamoEnrichmentRepository(table);
   }, 120_000);
@@ -143,5 +150,48 @@ describe('advisory-ingest λ on the local stack (DynamoDB Local, fauxqs)', () =>
     expect(await enrichment.epssScores(['CVE-2019-0708', 'CVE-2000-0001'])).toEqual(
       new Map([['CVE-2019-0708', 0.9]]),
     );
+  });
+
+  it('matches a changed advisory against the stored devices of its manufacturer (matcher use-case)', async () => {
+    const actor = { actor: 'test', reason: 'match test' };
+    const devices = new DynamoDeviceRepository(table);
+    const findings = new DynamoFindingRepository(table);
+    const record = (id: string, manufacturer: string, version: string) =>
+      Device.parse({
+        deviceId: `csv:${id}`,
+        source: 'csv',
+        sourceRecordId: id,
+        assetTag: id,
+        manufacturer,
+        model: 'Xhibit Telemetry Receiver',
+        modelNumber: '96280',
+        softwareVersion: version,
+      });
+    await devices.saveChanged(
+      [
+        record('XTR-1', 'Spacelabs Healthcare', '1.0.2'),
+        record('XTR-2', 'SpaceLabs', '1.0.2'),
+        record('XTR-3', 'Spacelabs', '1.2.1'),
+        record('OTHER-1', 'Mindray', '1.0.2'),
+      ],
+      actor,
+    );
+    const parsed = parseCsafDocument(JSON.parse(original));
+    if (!parsed.ok) throw new Error(parsed.errors.join('; '));
+    await advisories.saveIfNewer(parsed.advisory, actor);
+    const sent: PrioritizeMessage[] = [];
+    const outcome = await matchChange(
+      { devices, advisories, findings, prioritizeQueue: { send: async (m) => void sent.push(...m) } },
+      { type: 'advisory-changed', advisoryId: 'ICSMA-20-049-01', trackingVersion: '1' },
+      '2025-08-26T00:00:00Z',
+      actor,
+    );
+    expect(outcome.findingsChanged).toBe(2);
+    const stored = await findings.listByAdvisory('ICSMA-20-049-01');
+    expect(stored.map((f) => `${f.assetTag} ${f.matchConfidence}`).sort()).toEqual([
+      'XTR-1 confirmed',
+      'XTR-2 confirmed',
+    ]);
+    expect(sent.map((m) => m.deviceId).sort()).toEqual(['csv:XTR-1', 'csv:XTR-2']);
   });
 });
