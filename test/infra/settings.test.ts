@@ -4,7 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { App, type CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acknowledgeNagFindings, medPatchNagPacks } from '../../infra/nag';
 import {
   DEV_SETTINGS,
@@ -28,6 +28,11 @@ function appWithoutBundling(): App {
 
 const tempDir = mkdtempSync(join(tmpdir(), 'medpatch-settings-'));
 afterAll(() => rmSync(tempDir, { recursive: true, force: true }));
+// Without bundling, CDK fingerprints the project directory for the first stack a process synthesizes (~20 s on a
+// busy machine, cached afterwards); pay it once in the hook rather than in whichever test runs first.
+beforeAll(() => {
+  Template.fromStack(new MedPatchStack(appWithoutBundling(), 'WarmUp', { settings: DEV_SETTINGS }));
+}, 120_000);
 
 describe('hospital settings', () => {
   it('falls back to the development settings when no context is given', () => {
