@@ -86,6 +86,8 @@ const OPTIONAL_WORDS = new Set([
   'handheld',
   'based',
   'ivd',
+  'module',
+  'modules',
 ]);
 
 /** Kind words two different products share without being related ("R Series defibrillator", "… Dashboard"). */

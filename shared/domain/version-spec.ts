@@ -117,9 +117,13 @@ const WILDCARD_TAIL = /(?:\.[xX*])+$/;
 
 function constraintOf(comparator: VersionComparator, rawVersion: string): VersionConstraint | undefined {
   const text = rawVersion.trim();
-  const wildcard = WILDCARD_TAIL.test(text);
-  const version = wildcard ? text.replace(WILDCARD_TAIL, '') : text;
-  if (!isVersionLike(version)) return undefined;
+  const tail = WILDCARD_TAIL.test(text);
+  const version = tail ? text.replace(WILDCARD_TAIL, '') : text;
+  // A revision letter in a comparator ("<=N": revisions up to N) orders like a version.
+  const revisionLetter = comparator !== '=' && comparator !== '!=' && /^[A-Za-z]$/.test(version);
+  if (!revisionLetter && !isVersionLike(version)) return undefined;
+  // A bare major version listed as affected ("NeuroWorks 8", "OSE 4") covers its minor releases.
+  const wildcard = tail || (comparator === '=' && /^\d+$/.test(version.trim()));
   return { comparator, version: cleanVersionText(version), wildcard };
 }
 
@@ -203,8 +207,21 @@ function safeDecode(text: string): string {
 
 function constraintOrder(version: string, constraint: VersionConstraint): number {
   const v = segmentsOf(version);
-  const c = segmentsOf(constraint.version);
+  const c = segmentsOf(comparableConstraintVersion(version, constraint.version));
   return compareSegments(v, c, constraint.wildcard ? c.length : Math.max(v.length, c.length));
+}
+
+/**
+ * "VS4 A.07.107" against a device's "A.07.110": the words before the dotted version name the product, not the
+ * version; compare with the dotted part only when the device version is a single dotted version.
+ */
+function comparableConstraintVersion(version: string, constraintVersion: string): string {
+  const parts = constraintVersion.trim().split(/\s+/);
+  const last = parts[parts.length - 1] ?? '';
+  const dotted = /\d\.\d|[A-Za-z]\.\d/;
+  return parts.length > 1 && !/\s/.test(version.trim()) && dotted.test(last) && dotted.test(version)
+    ? last
+    : constraintVersion;
 }
 
 function satisfies(version: string, constraint: VersionConstraint): boolean {

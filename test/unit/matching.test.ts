@@ -173,7 +173,7 @@ const LABELLED: LabelledDevice[] = [
     expected: null,
   },
   {
-    label: 'Philips IntelliVue MX450 falls in the MX400-MX850 model range; version not evaluable',
+    label: 'Philips IntelliVue MX450 falls in the MX400-MX850 model range; revision M is within "<=N"',
     device: {
       deviceId: 'p1',
       manufacturer: 'Philips Healthcare',
@@ -181,7 +181,7 @@ const LABELLED: LabelledDevice[] = [
       softwareVersion: 'M.00.03',
     },
     advisory: 'icsma/icsma-20-254-01',
-    expected: 'probable',
+    expected: 'confirmed',
   },
   {
     label: 'Medtronic MiniMed 630G MMT-1754 (model id in the version branch)',

@@ -131,7 +131,8 @@ describe('compareVersions', () => {
     fc.assert(
       fc.property(version, version, (a, b) => {
         expect(compareVersions(a, a)).toBe(0);
-        expect(Math.sign(compareVersions(a, b))).toBe(-Math.sign(compareVersions(b, a)));
+        // Sum, not toBe(-x): Object.is tells 0 from -0 when two spellings order equal ("1.0" and "1.0.0").
+        expect(Math.sign(compareVersions(a, b)) + Math.sign(compareVersions(b, a))).toBe(0);
       }),
     );
   });
@@ -154,8 +155,10 @@ describe('compareVersions', () => {
         expect(lessOrEqual).toBe(compareVersions(probe, high) <= 0 ? 'inside' : 'outside');
         const below = versionSatisfies(spec(`< ${high}`), probe);
         expect(below).toBe(compareVersions(probe, high) < 0 ? 'inside' : 'outside');
+        // An exact version equals; a bare major version ("8") covers its line (8.x).
         const exact = versionSatisfies(spec(probe), high);
-        expect(exact).toBe(compareVersions(probe, high) === 0 ? 'inside' : 'outside');
+        const sameLine = /^\d+$/.test(probe) && compareVersions(probe, high.split('.')[0] ?? '') === 0;
+        expect(exact).toBe(compareVersions(probe, high) === 0 || sameLine ? 'inside' : 'outside');
         if (compareVersions(low, high) < 0) {
           const between = versionSatisfies(spec(`>= ${low} | <= ${high}`), probe);
           const expected = compareVersions(probe, low) >= 0 && compareVersions(probe, high) <= 0;
@@ -163,5 +166,34 @@ describe('compareVersions', () => {
         }
       }),
     );
+  });
+});
+
+describe('CISA version texts made evaluable', () => {
+  it('orders revision letters in comparators ("<=N": revisions up to N)', () => {
+    const spec = parseVersionSpec('<=N');
+    expect(spec.kind).toBe('range');
+    expect(versionSatisfies(spec, 'M.00.03')).toBe('inside');
+    expect(versionSatisfies(spec, 'N.00.00')).toBe('inside');
+    expect(versionSatisfies(spec, 'P.01.02')).toBe('outside');
+  });
+
+  it('reads a bare major version as that major line ("NeuroWorks 8" covers 8.4, not 9.0)', () => {
+    const spec = parseVersionSpec('8');
+    expect(versionSatisfies(spec, '8.4')).toBe('inside');
+    expect(versionSatisfies(spec, '9.0')).toBe('outside');
+  });
+
+  it('compares with the dotted version when the spec prefixes a product word ("VS4 A.07.107 and prior")', () => {
+    const spec = parseVersionSpec('<= S4 A.07.107');
+    expect(versionSatisfies(spec, 'A.07.107')).toBe('inside');
+    expect(versionSatisfies(spec, 'A.07.110')).toBe('outside');
+    expect(versionSatisfies(parseVersionSpec('HD 16 | HD23'), 'HD16')).toBe('inside');
+  });
+
+  it('keeps "1.1.3 MR Build 11" an exact version, so 1.6.1 is outside', () => {
+    const spec = parseVersionSpec('1.1.3 MR Build 11');
+    expect(spec.kind).toBe('exact');
+    expect(versionSatisfies(spec, '1.6.1')).toBe('outside');
   });
 });
