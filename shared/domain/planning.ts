@@ -450,6 +450,11 @@ export function revisionOf(workOrder: Omit<WorkOrder, 'revision'> & { revision?:
   return sha256Hex(stableStringify(body)).slice(0, 32);
 }
 
+/** A follow-up record for new work of another kind after the CMMS closed `closedCorrelationId`. */
+export function followUpCorrelationIdFor(closedCorrelationId: string, kind: WorkOrder['kind']): string {
+  return `mp-${sha256Hex(`${closedCorrelationId}|follow-up|${kind}`).slice(0, 32)}`;
+}
+
 /** The ROLLBACK work order of a failed patch: its own record, derived from the original's identity. */
 export function rollbackCorrelationIdFor(originCorrelationId: string): string {
   return `mp-${sha256Hex(`${originCorrelationId}|rollback`).slice(0, 32)}`;
