@@ -4,6 +4,7 @@ import { deviceManufacturerKey } from '../domain/matching';
 import { mds2NotesFor } from '../domain/mds2';
 import {
   correlationIdFor,
+  followUpCorrelationIdFor,
   groupCorrelationIdFor,
   interimGuidanceFor,
   mergeIntoReviewGroup,
@@ -229,7 +230,20 @@ export async function assessFinding(
   }
   // A work order the CMMS closed (done or failed, see syncWorkOrderStatus) is final: re-assessment never
   // re-opens or overwrites it. One MedPatch resolved itself is re-opened when the work is needed again.
-  const stored = workOrder ? await deps.workOrders.get(workOrder.correlationId) : null;
+  let stored = workOrder ? await deps.workOrders.get(workOrder.correlationId) : null;
+  // New work of another kind after the CMMS closed the previous one (a validated patch after the mitigation was
+  // done) goes to a follow-up record derived from the closed one; the same kind again stays closed.
+  for (
+    let hop = 0;
+    workOrder && stored?.cmmsOutcome !== undefined && stored.kind !== workOrder.kind && hop < 4;
+    hop += 1
+  ) {
+    workOrder = {
+      ...workOrder,
+      correlationId: followUpCorrelationIdFor(stored.correlationId, workOrder.kind),
+    };
+    stored = await deps.workOrders.get(workOrder.correlationId);
+  }
   if (workOrder && stored?.resolution !== undefined) workOrder = reopenedPlan(workOrder, stored);
   if (workOrder && stored?.cmmsOutcome === undefined) {
     await deps.workOrders.savePlanned(workOrder, actor);
