@@ -14,9 +14,11 @@ import { DynamoDeviceRepository } from '../../shared/adapters/dynamodb/device-re
 import { DynamoFindingRepository } from '../../shared/adapters/dynamodb/finding-repository';
 import { keys } from '../../shared/adapters/dynamodb/keys';
 import { TableClient } from '../../shared/adapters/dynamodb/table-client';
+import { DynamoValidationRepository } from '../../shared/adapters/dynamodb/validation-repository';
 import { DynamoWorkOrderRepository } from '../../shared/adapters/dynamodb/work-order-repository';
 import type { SyncStatusOutcome } from '../../shared/application/sync-work-order-status';
-import { rollbackCorrelationIdFor } from '../../shared/domain/planning';
+import { normalizeManufacturer } from '../../shared/domain/manufacturer';
+import { followUpCorrelationIdFor, rollbackCorrelationIdFor } from '../../shared/domain/planning';
 import type { WorkOrder } from '../../shared/domain/work-order';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -302,6 +304,55 @@ describe('status back-sync reads ServiceNow change_request states and acts on cl
       expect(recordOf(w.correlationId)?.state).toBe('4');
       expect(recordOf(w.correlationId)?.close_notes).toContain('merged into the model review');
     }
+  });
+
+  it('a validated patch after a completed mitigation goes to a follow-up change_request, worked by field service', async () => {
+    const [deviceId, advisoryId] = [mitigated.deviceIds[0] ?? '', mitigated.advisoryIds[0] ?? ''];
+    const device = await new DynamoDeviceRepository(table).get(deviceId);
+    if (!device) throw new Error('device expected');
+    await new DynamoValidationRepository(table).save(
+      {
+        recordId: 'status-sync-follow-up',
+        manufacturer: device.manufacturer,
+        manufacturerKey: normalizeManufacturer(device.manufacturer),
+        product: device.model,
+        versions: '',
+        advisoryId,
+        status: 'VALIDATED',
+        evidence: {
+          source: 'manufacturer_letter',
+          reference: 'TEST-1',
+          date: '2026-01-01',
+          recordedBy: 'biomed.lead@example.org',
+        },
+        patchId: 'TEST-SP1',
+        conditions: 'Field service only',
+        recordedAt: '2026-01-02T00:00:00Z',
+      },
+      { actor: 'test', reason: 'manufacturer validated the patch' },
+    );
+    const sqs = new SQSClient({
+      region: LOCAL_REGION,
+      endpoint: stack.env.AWS_ENDPOINT_URL_SQS,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      useQueueUrlAsEndpoint: false,
+    });
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: stack.queueUrls.prioritize,
+        MessageBody: JSON.stringify({ type: 'finding-changed', deviceId, advisoryId }),
+      }),
+    );
+    sqs.destroy();
+    await runner.drain();
+
+    const followUpId = followUpCorrelationIdFor(mitigated.correlationId, 'APPLY_PATCH');
+    const followUp = await workOrders.get(followUpId);
+    expect(followUp?.kind).toBe('APPLY_PATCH');
+    expect(followUp?.performedBy).toBe('vendor_field_service');
+    expect(recordOf(followUpId)?.assignment_group).toBe('Vendor Field Service');
+    expect(recordOf(mitigated.correlationId)?.state).toBe('3');
+    expect((await workOrders.get(mitigated.correlationId))?.cmmsOutcome).toBe('completed');
   });
 
   it('a second run and a re-scoring change nothing more: no new records, closed work orders stay closed', async () => {
