@@ -451,20 +451,14 @@ export class MedPatchStack extends Stack {
       id: string,
       endpoints: { emails: readonly string[]; phones: readonly string[] },
       filter: Record<string, readonly string[]> | undefined,
+      stakeholder: boolean,
     ) => {
-      const filterPolicy = filter
-        ? Object.fromEntries(
-            Object.entries(filter).map(([name, values]) => [
-              name,
-              SubscriptionFilter.stringFilter({ allowlist: [...values] }),
-            ]),
-          )
-        : undefined;
       const targets = [
         ...endpoints.emails.map((endpoint) => ({ protocol: SubscriptionProtocol.EMAIL, endpoint })),
         ...endpoints.phones.map((endpoint) => ({ protocol: SubscriptionProtocol.SMS, endpoint })),
       ];
       targets.forEach(({ protocol, endpoint }, index) => {
+        const filterPolicy = stakeholderFilterPolicy(filter, protocol, stakeholder);
         new Subscription(topic, `${id}${protocol === SubscriptionProtocol.EMAIL ? 'Email' : 'Sms'}${index}`, {
           topic: topic.topic,
           protocol,
@@ -475,9 +469,9 @@ export class MedPatchStack extends Stack {
       });
     };
     for (const audience of settings.alerts.stakeholders) {
-      subscribe(this.topics.stakeholderAlerts, `Audience-${audience.role}-`, audience, audience.filter);
+      subscribe(this.topics.stakeholderAlerts, `Audience-${audience.role}-`, audience, audience.filter, true);
     }
-    subscribe(this.topics.opsAlerts, 'OnCall', settings.alerts.ops, undefined);
+    subscribe(this.topics.opsAlerts, 'OnCall', settings.alerts.ops, undefined, false);
     this.undeliveredNotifications = undelivered;
   }
 
@@ -506,4 +500,33 @@ export class MedPatchStack extends Stack {
     }
     if (access.cmmsSecret) grantSecretRead(fn.function, this.cmmsSecret.secretArn, this.cmmsSecretKey);
   }
+}
+
+/**
+ * Stakeholder alerts are published once per channel (an email text and an SMS text, attribute `channel`) and
+ * digests carry `digestScope`; every stakeholder subscription filters on both, so an email address never gets
+ * the SMS copy, SMS only carries IMMEDIATE / OUT_OF_CYCLE, and department audiences get departmental digests
+ * (the same rules as shared/domain/alert-routing.ts filterPolicyFor).
+ */
+function stakeholderFilterPolicy(
+  filter: Record<string, readonly string[]> | undefined,
+  protocol: SubscriptionProtocol,
+  stakeholder: boolean,
+): Record<string, SubscriptionFilter> | undefined {
+  const policy: Record<string, string[]> = Object.fromEntries(
+    Object.entries(filter ?? {}).map(([name, values]) => [name, [...values]]),
+  );
+  if (stakeholder) {
+    const sms = protocol === SubscriptionProtocol.SMS;
+    policy.channel = [sms ? 'sms' : 'email'];
+    if (sms) policy.decision ??= ['IMMEDIATE', 'OUT_OF_CYCLE'];
+    else policy.digestScope = policy.department ? ['none', 'department'] : ['none', 'hospital'];
+  }
+  if (Object.keys(policy).length === 0) return undefined;
+  return Object.fromEntries(
+    Object.entries(policy).map(([name, values]) => [
+      name,
+      SubscriptionFilter.stringFilter({ allowlist: values }),
+    ]),
+  );
 }

@@ -261,7 +261,7 @@ describe('subscriptions', () => {
       (s) => s.Properties as SubscriptionProperties,
     );
 
-  it('subscribes each audience by email and SMS with its filter policy, on the stakeholder topic', () => {
+  it('subscribes each audience by email and SMS with its filter policy plus its channel and digest scope', () => {
     const stakeholderTopic = stack.resolve(stack.topics.stakeholderAlerts.topic.topicArn);
 
     expect(subscriptions()).toEqual(
@@ -270,18 +270,22 @@ describe('subscriptions', () => {
           Protocol: 'email',
           Endpoint: 'biomed@hospital.example',
           TopicArn: stakeholderTopic,
-          FilterPolicy: { decision: ['IMMEDIATE', 'OUT_OF_CYCLE'] },
+          FilterPolicy: {
+            decision: ['IMMEDIATE', 'OUT_OF_CYCLE'],
+            channel: ['email'],
+            digestScope: ['none', 'hospital'],
+          },
         }),
         expect.objectContaining({
           Protocol: 'sms',
           Endpoint: '+15555550100',
           TopicArn: stakeholderTopic,
-          FilterPolicy: { decision: ['IMMEDIATE', 'OUT_OF_CYCLE'] },
+          FilterPolicy: { decision: ['IMMEDIATE', 'OUT_OF_CYCLE'], channel: ['sms'] },
         }),
         expect.objectContaining({
           Protocol: 'email',
           Endpoint: 'icu-lead@hospital.example',
-          FilterPolicy: { department: ['ICU'] },
+          FilterPolicy: { department: ['ICU'], channel: ['email'], digestScope: ['none', 'department'] },
         }),
       ]),
     );
