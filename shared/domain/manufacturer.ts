@@ -41,6 +41,11 @@ const GENERIC_TRAILING_WORDS = new Set([
   'systems',
   'international',
   'technologies',
+  // Country subsidiaries ("FRESENIUS KABI USA", "Siemens Medical Solutions USA") are the same manufacturer.
+  'usa',
+  'us',
+  'america',
+  'uk',
 ]);
 
 /**

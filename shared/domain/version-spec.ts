@@ -123,7 +123,8 @@ function constraintOf(comparator: VersionComparator, rawVersion: string): Versio
   const revisionLetter = comparator !== '=' && comparator !== '!=' && /^[A-Za-z]$/.test(version);
   if (!revisionLetter && !isVersionLike(version)) return undefined;
   // A bare major version listed as affected ("NeuroWorks 8", "OSE 4") covers its minor releases.
-  const wildcard = tail || (comparator === '=' && /^\d+$/.test(version.trim()));
+  // A revision letter likewise covers the revisions under it ("<=N" includes N.00.04).
+  const wildcard = tail || revisionLetter || (comparator === '=' && /^\d+$/.test(version.trim()));
   return { comparator, version: cleanVersionText(version), wildcard };
 }
 
@@ -135,6 +136,8 @@ function parseComparatorList(text: string): VersionConstraint[] | undefined {
     .trim()
     .replace(/^(.+?)\s+(?:and|or)\s+(?:below|earlier|prior|lower|older)$/i, '<= $1')
     .replace(/^(?:all\s+versions\s+)?(?:prior\s+to|before)\s+/i, '< ')
+    // "<=11.2 on Windows 8.1 with IIS 7.5": the platform the version runs on is not part of the version.
+    .replace(/^([<>=!]+\s*[0-9][0-9A-Za-z._-]*)\s+on\s+.+$/i, '$1')
     .replace(/^all\s+versions\s*(?=[<>=])/i, '');
   const parts = normalized.split(/\s*\|\s*|\s+and\s+/i).filter((part) => part.trim() !== '');
   if (parts.length === 0) return undefined;
@@ -205,8 +208,14 @@ function safeDecode(text: string): string {
   }
 }
 
+/** "012U000062" → "U62" when compared with a short-form constraint such as "L81". */
+function comparableDeviceVersion(version: string, constraintVersion: string): string {
+  const long = /^\d+([A-Za-z])0*(\d+)$/.exec(version.trim());
+  return long && /^[A-Za-z]\d+$/.test(constraintVersion.trim()) ? `${long[1]}${long[2]}` : version;
+}
+
 function constraintOrder(version: string, constraint: VersionConstraint): number {
-  const v = segmentsOf(version);
+  const v = segmentsOf(comparableDeviceVersion(version, constraint.version));
   const c = segmentsOf(comparableConstraintVersion(version, constraint.version));
   return compareSegments(v, c, constraint.wildcard ? c.length : Math.max(v.length, c.length));
 }

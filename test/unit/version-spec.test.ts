@@ -27,7 +27,7 @@ describe('parseVersionSpec', () => {
     ['v6.x (with Wireless Battery Modules v9 | v11 | >= v20D29 | <= v20D32)', 'free_text'],
     ['A10 < A11', 'free_text'],
     ['<May 2018', 'free_text'],
-    ['<=11.2 on Windows 8.1 with IIS 7.5', 'free_text'],
+    ['<=11.2 on Windows 8.1 with IIS 7.5', 'range'],
     ['', 'free_text'],
   ])('reads "%s" as %s', (raw, kind) => {
     expect(spec(raw).kind).toBe(kind);
@@ -175,7 +175,21 @@ describe('CISA version texts made evaluable', () => {
     expect(spec.kind).toBe('range');
     expect(versionSatisfies(spec, 'M.00.03')).toBe('inside');
     expect(versionSatisfies(spec, 'N.00.00')).toBe('inside');
+    expect(versionSatisfies(spec, 'N.00.04')).toBe('inside');
     expect(versionSatisfies(spec, 'P.01.02')).toBe('outside');
+  });
+
+  it('compares B. Braun long versions with their short form ("012U000062" vs "U61")', () => {
+    expect(versionSatisfies(parseVersionSpec('<= U61'), '012U000061')).toBe('inside');
+    expect(versionSatisfies(parseVersionSpec('<= U61'), '012U000062')).toBe('outside');
+    expect(versionSatisfies(parseVersionSpec('<= 012U000061'), '012U000062')).toBe('outside');
+  });
+
+  it('drops the platform a version runs on ("<=11.2 on Windows 8.1 with IIS 7.5")', () => {
+    const spec = parseVersionSpec('<=11.2 on Windows 8.1 with IIS 7.5');
+    expect(spec.kind).toBe('range');
+    expect(versionSatisfies(spec, '11.2')).toBe('inside');
+    expect(versionSatisfies(spec, '11.3')).toBe('outside');
   });
 
   it('reads a bare major version as that major line ("NeuroWorks 8" covers 8.4, not 9.0)', () => {
