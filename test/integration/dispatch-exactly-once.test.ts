@@ -64,6 +64,7 @@ describe('work orders reach the CMMS exactly once, through faults, replays and r
     input = {
       devices: { kind: 'servicenow' },
       advisoryPaths: [join(ROOT, 'data/csaf/icsma')],
+      kevFile: join(ROOT, 'data/kev/known_exploited_vulnerabilities.json'),
       validationsFile: join(ROOT, 'data/demo/validations.csv'),
       outDir,
     };
