@@ -69,32 +69,51 @@ export async function syncDevices(deps: SyncDevicesDeps, command: SyncDevicesCom
 
   // In full mode the stored watermark is only moved forward, so an unchanged re-sync writes nothing at all.
   const storedWatermark = command.mode === 'full' ? await deps.devices.getWatermark(sourceName) : since;
-  for await (const page of readAhead(deps.source.readDevices(since))) {
-    report.read += page.devices.length + page.rejected.length;
-    report.rejected.push(...page.rejected);
-    if (reconcile) {
-      for (const device of page.devices) seenRecordIds.add(device.sourceRecordId);
-      // A record that could not be mapped is still in the CMMS: it must not be reported missing.
-      for (const rejected of page.rejected) seenRecordIds.add(rejected.sourceRecordId ?? rejected.recordId);
-    }
-    const saved = await deps.devices.saveChanged(page.devices, command.actor);
-    await publishChanges(deps, saved.changed, saved.outboxIds);
-    report.written += saved.changed.length;
-    report.unchanged += saved.unchanged;
-    const created = saved.created ?? [];
-    report.created += created.length;
-    newCount += created.length;
-    for (const id of created) if (newDevices.length < NEW_DEVICE_IDS_REPORTED) newDevices.push(id);
-    const newest = page.devices.reduce<string | null>(
-      (max, device) =>
-        device.sourceUpdatedAt && (!max || device.sourceUpdatedAt > max) ? device.sourceUpdatedAt : max,
-      report.watermark,
-    );
+  // The queue send of page N overlaps the store of page N+1; page N's watermark moves only once its messages
+  // are sent (and pages finish in order), so a failure still re-reads rather than skips.
+  let inFlight: { publish: Promise<void>; newest: string | null } | null = null;
+  const settle = async () => {
+    if (!inFlight) return;
+    const { publish, newest } = inFlight;
+    inFlight = null;
+    await publish;
     if (newest && newest !== report.watermark) {
       if (!storedWatermark || newest > storedWatermark) await deps.devices.setWatermark(sourceName, newest);
       report.watermark = newest;
     }
     command.onProgress?.(report);
+  };
+  let newestSoFar = report.watermark;
+  try {
+    for await (const page of readAhead(deps.source.readDevices(since))) {
+      report.read += page.devices.length + page.rejected.length;
+      report.rejected.push(...page.rejected);
+      if (reconcile) {
+        for (const device of page.devices) seenRecordIds.add(device.sourceRecordId);
+        // A record that could not be mapped is still in the CMMS: it must not be reported missing.
+        for (const rejected of page.rejected) seenRecordIds.add(rejected.sourceRecordId ?? rejected.recordId);
+      }
+      const saved = await deps.devices.saveChanged(page.devices, command.actor);
+      report.written += saved.changed.length;
+      report.unchanged += saved.unchanged;
+      const created = saved.created ?? [];
+      report.created += created.length;
+      newCount += created.length;
+      for (const id of created) if (newDevices.length < NEW_DEVICE_IDS_REPORTED) newDevices.push(id);
+      newestSoFar = page.devices.reduce<string | null>(
+        (max, device) =>
+          device.sourceUpdatedAt && (!max || device.sourceUpdatedAt > max) ? device.sourceUpdatedAt : max,
+        newestSoFar,
+      );
+      await settle();
+      const publish = publishChanges(deps, saved.changed, saved.outboxIds);
+      publish.catch(() => undefined); // awaited in settle(); keeps a failure from surfacing as unhandled first
+      inFlight = { publish, newest: newestSoFar };
+    }
+    await settle();
+  } finally {
+    // On a failure, do not leave a send running unobserved (its outbox entry stays and is resent next time).
+    await inFlight?.publish.catch(() => undefined);
   }
 
   if (reconcile) {

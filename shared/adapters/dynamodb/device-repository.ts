@@ -56,31 +56,43 @@ export class DynamoDeviceRepository implements DeviceRepository {
   ): Promise<{ changed: Device[]; unchanged: number; created: string[]; outboxIds: string[] }> {
     // A device named twice is stored once, with its last content (a transaction cannot touch one item twice).
     const unique = [...new Map(devices.map((d) => [d.deviceId, d])).values()];
-    // BatchGet reads 100 keys per call: issue a page's calls concurrently.
-    const stored = (
+    // Compare on the content hash alone (BatchGet, 100 keys a call, calls concurrent); only changed devices that
+    // exist are read whole, for the audit event's "before".
+    const hashes = (
       await inParallel(chunked(unique, 100), (part) =>
         this.table.getMany(
           part.map((d) => keys.device(d.deviceId)),
+          ['contentHash'],
+        ),
+      )
+    ).flat();
+    const hashByPk = new Map(hashes.map((item) => [String(item.pk), item.contentHash]));
+    const changedDevices = unique
+      .map((device) => ({ device, hash: contentHash(device) }))
+      .filter(({ device, hash }) => hashByPk.get(keys.device(device.deviceId).pk) !== hash);
+    const existing = changedDevices.filter(({ device }) => hashByPk.has(keys.device(device.deviceId).pk));
+    const stored = (
+      await inParallel(chunked(existing, 100), (part) =>
+        this.table.getMany(
+          part.map(({ device }) => keys.device(device.deviceId)),
           ['contentHash', 'device'],
         ),
       )
     ).flat();
     const storedByPk = new Map(stored.map((item) => [String(item.pk), item]));
     const candidates: PendingWrite[] = [];
-    for (const device of unique) {
-      const hash = contentHash(device);
+    for (const { device, hash } of changedDevices) {
       const previous = storedByPk.get(keys.device(device.deviceId).pk);
+      // Re-check: the full read may see a newer version than the hash read did.
       if (previous?.contentHash !== hash) candidates.push({ device, hash, previous });
     }
-    const written: Device[] = [];
-    const created: string[] = [];
-    const outboxIds: string[] = [];
-    // Chunks touch disjoint devices, so their transactions run concurrently.
-    await inParallel(chunked(candidates, DEVICES_PER_TRANSACTION), async (chunk) => {
+    // Chunks touch disjoint devices, so their transactions run concurrently; results keep the input order.
+    const outcomes = await inParallel(chunked(candidates, DEVICES_PER_TRANSACTION), async (chunk) => {
+      const part = { written: [] as Device[], created: [] as string[], outboxIds: [] as string[] };
       try {
-        outboxIds.push(await this.writeChunk(chunk, actor));
-        written.push(...chunk.map((c) => c.device));
-        created.push(...chunk.filter((c) => !c.previous).map((c) => c.device.deviceId));
+        part.outboxIds.push(await this.writeChunk(chunk, actor));
+        part.written.push(...chunk.map((c) => c.device));
+        part.created.push(...chunk.filter((c) => !c.previous).map((c) => c.device.deviceId));
       } catch (error) {
         if (!(error instanceof TransactionCanceledException)) throw error;
         // A concurrent writer touched a device of the chunk: write one by one so the others still land,
@@ -88,12 +100,16 @@ export class DynamoDeviceRepository implements DeviceRepository {
         for (const entry of chunk) {
           const outcome = await this.writeOneWithRetry(entry, actor);
           if (!outcome) continue;
-          written.push(entry.device);
-          outboxIds.push(outcome.outboxId);
-          if (outcome.created) created.push(entry.device.deviceId);
+          part.written.push(entry.device);
+          part.outboxIds.push(outcome.outboxId);
+          if (outcome.created) part.created.push(entry.device.deviceId);
         }
       }
+      return part;
     });
+    const written = outcomes.flatMap((o) => o.written);
+    const created = outcomes.flatMap((o) => o.created);
+    const outboxIds = outcomes.flatMap((o) => o.outboxIds);
     return { changed: written, unchanged: devices.length - written.length, created, outboxIds };
   }
 
