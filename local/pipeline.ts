@@ -19,8 +19,8 @@ import { importValidationText } from '../shared/application/validation-import';
 import { CsvInventorySource } from '../shared/connectors/csv/inventory-csv';
 import type { Finding } from '../shared/domain/finding';
 import type { WorkOrder } from '../shared/domain/work-order';
-import { writePostureReport } from './report/write-report';
 import type { ReportCmms } from './report/report-model';
+import { writePostureReport } from './report/write-report';
 import type { LocalRunner } from './runner';
 import { LOCAL_REGION, type LocalStack } from './stack';
 

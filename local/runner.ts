@@ -50,7 +50,9 @@ export class LocalRunner {
     Object.assign(process.env, stack.env);
     const handlers = {} as Record<FunctionKey, AnyHandler>;
     for (const [key, fn] of Object.entries(FUNCTIONS) as [FunctionKey, (typeof FUNCTIONS)[FunctionKey]][]) {
-      const module = (await import(/* @vite-ignore */ `../${fn.entry.replace(/\.ts$/, '')}`)) as { handler: AnyHandler };
+      const module = (await import(/* @vite-ignore */ `../${fn.entry.replace(/\.ts$/, '')}`)) as {
+        handler: AnyHandler;
+      };
       handlers[key] = module.handler;
     }
     return new LocalRunner(stack, handlers);
