@@ -10,13 +10,15 @@ import { DynamoPolicyRepository } from '../shared/adapters/dynamodb/policy-repos
 import { TableClient } from '../shared/adapters/dynamodb/table-client';
 import { DynamoValidationRepository } from '../shared/adapters/dynamodb/validation-repository';
 import { DynamoWorkOrderRepository } from '../shared/adapters/dynamodb/work-order-repository';
-import { SqsMatchQueue } from '../shared/adapters/sqs/sqs-queues';
+import { SqsMatchQueue, SqsPrioritizeQueue } from '../shared/adapters/sqs/sqs-queues';
+import { type EnrichmentFeeds, enrichVulnerabilities } from '../shared/application/enrich-vulnerabilities';
 import type { DocumentOutcome } from '../shared/application/ingest-advisories';
 import { importMds2Text } from '../shared/application/mds2-import';
 import { applyPolicyText } from '../shared/application/policy-admin';
 import { type SyncReport, syncDevices } from '../shared/application/sync-devices';
 import { importValidationText } from '../shared/application/validation-import';
 import { CsvInventorySource } from '../shared/connectors/csv/inventory-csv';
+import { type EpssSnapshot, parseEpssApi, parseEpssCsv, parseKevCatalog } from '../shared/domain/enrichment';
 import type { Finding } from '../shared/domain/finding';
 import type { WorkOrder } from '../shared/domain/work-order';
 import type { ReportCmms } from './report/report-model';
@@ -28,6 +30,8 @@ export interface PipelineInput {
   devices: { kind: 'servicenow' } | { kind: 'inventory'; csvText: string };
   advisoryPaths: readonly string[];
   kevFile?: string;
+  /** EPSS scores: the daily CSV or the API JSON. */
+  epssFile?: string;
   validationsFile?: string;
   /** Hospital patch policy (JSON, shared/domain/policy.ts), stored as the active policy before anything runs. */
   policyFile?: string;
@@ -175,17 +179,26 @@ export async function runPipeline(
     }
 
     let kevEntries = 0;
-    if (input.kevFile) {
-      const catalog = JSON.parse(readFileSync(input.kevFile, 'utf8')) as {
-        catalogVersion?: string;
-        vulnerabilities?: { cveID?: string }[];
+    if (input.kevFile || input.epssFile) {
+      // Enrich before matching: every CVE the advisories name gets its KEV / EPSS state ("not listed" is recorded
+      // as such, distinct from never checked), so the first assessment already scores with it.
+      const feeds: EnrichmentFeeds = {
+        ...(input.kevFile ? { kev: parseKevCatalog(JSON.parse(readFileSync(input.kevFile, 'utf8'))) } : {}),
+        ...(input.epssFile ? { epss: readEpss(input.epssFile) } : {}),
       };
-      const cves = (catalog.vulnerabilities ?? []).flatMap((v) => (v.cveID ? [v.cveID] : []));
-      kevEntries = await new DynamoEnrichmentRepository(table).saveKev(
-        cves,
-        catalog.catalogVersion ?? 'unknown',
+      const outcome = await enrichVulnerabilities(
+        {
+          enrichment: new DynamoEnrichmentRepository(table),
+          findings: new DynamoFindingRepository(table),
+          prioritizeQueue: new SqsPrioritizeQueue(sqs, stack.queueUrls.prioritize),
+        },
+        feeds,
+        cvesNamedIn(input.advisoryPaths.flatMap(listJsonFiles)),
       );
-      log(`KEV: ${kevEntries} CVEs (catalog ${catalog.catalogVersion ?? 'unknown'})`);
+      kevEntries = feeds.kev?.entries.size ?? 0;
+      log(
+        `enrichment: ${outcome.cvesConsidered} advisory CVEs checked against${feeds.kev ? ` KEV ${feeds.kev.catalogVersion} (${kevEntries} listed)` : ''}${feeds.epss ? ` EPSS ${feeds.epss.date} (${feeds.epss.scores.size} scores)` : ''}`,
+      );
     }
 
     let sync: SyncReport;
@@ -340,6 +353,21 @@ export async function runPipeline(
     dynamodb.destroy();
     sqs.destroy();
   }
+}
+
+/** CVE ids named anywhere in the advisory files (cheap, before parsing): the set to enrich. */
+function cvesNamedIn(files: readonly string[]): string[] {
+  const cves = new Set<string>();
+  for (const file of files) {
+    for (const match of readFileSync(file, 'utf8').matchAll(/CVE-\d{4}-\d{4,}/g)) cves.add(match[0]);
+  }
+  return [...cves];
+}
+
+/** EPSS as the daily CSV (with its `#model_version` line) or the API JSON. */
+function readEpss(file: string): EpssSnapshot {
+  const text = readFileSync(file, 'utf8');
+  return file.endsWith('.json') ? parseEpssApi(JSON.parse(text)) : parseEpssCsv(text);
 }
 
 function listJsonFiles(path: string): string[] {

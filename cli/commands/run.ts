@@ -14,6 +14,7 @@ Devices (one of):
 Options:
   --advisories PATH     CSAF JSON file or folder; repeatable (required)
   --kev FILE            CISA KEV catalog JSON
+  --epss FILE           FIRST EPSS scores: the daily CSV (with its #model_version line) or the API JSON
   --validations FILE    manufacturer validation records, CSV or JSON (DESIGN.md §5), or a manufacturer's
                         validated-patch list (manufacturer,product,versions,patch_id,status,date,reference)
   --policy FILE         hospital patch policy, JSON (see data/demo/policy.json)
@@ -33,6 +34,7 @@ async function run(args: readonly string[]): Promise<number> {
       password: { type: 'string' },
       advisories: { type: 'string', multiple: true },
       kev: { type: 'string' },
+      epss: { type: 'string' },
       validations: { type: 'string' },
       policy: { type: 'string' },
       mds2: { type: 'string' },
@@ -56,6 +58,7 @@ async function run(args: readonly string[]): Promise<number> {
     ['--inventory', values.inventory],
     ...values.advisories.map((path): [string, string] => ['--advisories', path]),
     ['--kev', values.kev],
+    ['--epss', values.epss],
     ['--validations', values.validations],
     ['--policy', values.policy],
   ];
@@ -66,6 +69,7 @@ async function run(args: readonly string[]): Promise<number> {
   const pipeline: Omit<PipelineInput, 'devices'> = {
     advisoryPaths: values.advisories,
     ...(values.kev ? { kevFile: values.kev } : {}),
+    ...(values.epss ? { epssFile: values.epss } : {}),
     ...(values.validations ? { validationsFile: values.validations } : {}),
     ...(values.policy ? { policyFile: values.policy } : {}),
     ...(values.mds2 ? { mds2File: values.mds2 } : {}),
