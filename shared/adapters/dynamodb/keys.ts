@@ -42,6 +42,8 @@ export const keys = {
   enrichment: (cve: string) => ({ pk: `CVE#${cve}`, sk: '#ENRICHMENT' }),
   workOrder: (correlationId: string) => ({ pk: `WORKORDER#${correlationId}`, sk: '#WORKORDER' }),
   watermark: (source: string) => ({ pk: `SYNC#${source}`, sk: '#WATERMARK' }),
+  /** CSAF directory feed (its URL): change time up to which every listed document was processed. */
+  feedWatermark: (feedUrl: string) => ({ pk: `FEED#${feedUrl}`, sk: '#WATERMARK' }),
   /** Device-changed outbox entry, written in the device-change transaction and deleted once sent. */
   matchOutbox: (entryId: string) => ({ pk: 'OUTBOX#DEVICE_CHANGED', sk: entryId }),
   alertSent: (eventId: string) => ({ pk: `ALERT#${eventId}`, sk: '#SENT' }),
