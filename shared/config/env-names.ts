@@ -23,4 +23,6 @@ export const ENV = {
    * `enrichmentHmacKey` field of the CMMS secret (MEDPATCH_CMMS_SECRET_ARN), read at cold start.
    */
   enrichmentHmacKey: 'MEDPATCH_ENRICHMENT_HMAC_KEY',
+  /** JSON `{ csafDirectories: string[], kevUrl?, epssUrl? }`: the feeds the feed-poll function polls. */
+  feedConfig: 'MEDPATCH_FEED_CONFIG',
 } as const;
