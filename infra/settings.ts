@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { StakeholderAlert } from '../shared/application/ports';
 import { parsePolicy } from '../shared/domain/policy';
 import { FUNCTIONS, type FunctionDeclaration, type FunctionKey } from '../shared/topology';

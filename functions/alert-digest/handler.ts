@@ -1,5 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { z } from 'zod';
+import * as z from 'zod';
 import { TableClient } from '../../shared/adapters/dynamodb/table-client';
 import { DynamoAlertDigestStore } from '../../shared/adapters/sns/alert-digest-store';
 import { SnsAlertPublisher } from '../../shared/adapters/sns/sns-alert-publisher';

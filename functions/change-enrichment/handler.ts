@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DynamoDeviceRepository } from '../../shared/adapters/dynamodb/device-repository';
 import { DynamoFindingRepository } from '../../shared/adapters/dynamodb/finding-repository';
 import { DynamoReplayGuard } from '../../shared/adapters/dynamodb/replay-guard';

@@ -1,5 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DynamoDeviceRepository } from '../../shared/adapters/dynamodb/device-repository';
 import { TableClient } from '../../shared/adapters/dynamodb/table-client';
 import { SqsMatchQueue } from '../../shared/adapters/sqs/sqs-queues';

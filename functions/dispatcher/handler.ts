@@ -1,5 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { z } from 'zod';
+import * as z from 'zod';
 import { TableClient } from '../../shared/adapters/dynamodb/table-client';
 import { DynamoWorkOrderRepository } from '../../shared/adapters/dynamodb/work-order-repository';
 import { dispatchWorkOrder } from '../../shared/application/dispatch-work-order';

@@ -1,5 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DynamoAdvisoryRepository } from '../../shared/adapters/dynamodb/advisory-repository';
 import { DynamoDeviceRepository } from '../../shared/adapters/dynamodb/device-repository';
 import { DynamoEnrichmentRepository } from '../../shared/adapters/dynamodb/enrichment-repository';

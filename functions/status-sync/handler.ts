@@ -1,5 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DynamoFindingRepository } from '../../shared/adapters/dynamodb/finding-repository';
 import { DynamoPolicyRepository } from '../../shared/adapters/dynamodb/policy-repository';
 import { TableClient } from '../../shared/adapters/dynamodb/table-client';

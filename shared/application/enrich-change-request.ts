@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Finding } from '../domain/finding';
 import { checkPatchValidation } from '../domain/gate';
 import { deviceManufacturerKey } from '../domain/matching';

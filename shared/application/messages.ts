@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Messages on the match queue: something changed that may create, change or close findings. */
 export const MatchMessage = z.discriminatedUnion('type', [

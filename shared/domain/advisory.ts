@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The advisory model every source (CSAF, manual alert) is normalized into. CSAF specifics stay in the parser;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ALERT_CHANNELS, ALERT_ROLES, type AlertChannel, type AlertRole } from './alerts';
 import { Action, Decision } from './vocabulary';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CvssScore } from './advisory';
 import { sha256Hex, stableStringify } from './digest';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Action, Decision, MatchConfidence, RemediationState, ValidationStatus } from './vocabulary';
 
 /** Why the matcher believes an advisory product is this device. */

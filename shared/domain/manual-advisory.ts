@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Advisory, AdvisoryProduct, AdvisoryVulnerability, Remediation } from './advisory';
 import { RemediationCategory } from './advisory';
 import { manufacturerKeysOf } from './manufacturer';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Device } from './device';
 import type { GatePolicy } from './gate';
 import type { Action, Decision } from './vocabulary';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Device } from './device';
 import { sha256Hex, stableStringify } from './digest';
 import { normalizeManufacturer } from './manufacturer';

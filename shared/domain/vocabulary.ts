@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** How sure MedPatch is that an advisory product is this device (DESIGN.md §4). */
 export const MatchConfidence = z.enum(['confirmed', 'probable', 'possible']);

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Action, Decision, ValidationStatus } from './vocabulary';
 
 /** A planned piece of work for the CMMS. Its correlation id is derived from its identity (see planWorkOrders). */

@@ -1,5 +1,5 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CmmsEnv } from '../config/env';
 import { ENV } from '../config/env-names';
 import { type CmmsConnector, createConnector } from '../connectors/registry';

@@ -3,7 +3,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { LOCAL_REGION, type LocalStack, startLocalStack } from '../../local/stack';
 import { DynamoAdvisoryRepository } from '../../shared/adapters/dynamodb/advisory-repository';
 import { DynamoDeviceRepository } from '../../shared/adapters/dynamodb/device-repository';

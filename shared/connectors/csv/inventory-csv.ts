@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { DevicePage, DeviceSource } from '../../application/ports';
 import { Device } from '../../domain/device';
 import { readCsvRecords } from '../../domain/validation';

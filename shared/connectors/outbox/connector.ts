@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { DevicePage } from '../../application/ports';
 import type { WorkOrder } from '../../domain/work-order';
 import { ValidationError } from '../../errors';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DeviceStatus } from '../../domain/vocabulary';
 
 const isLoopback = (hostname: string) =>
