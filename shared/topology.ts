@@ -328,6 +328,27 @@ export const FUNCTIONS = {
     // tableWrite only for the replay guard's NONCE# items; the HMAC keys live in the CMMS secret.
     access: { tableRead: ['main'], tableWrite: ['main'], cmmsSecret: true },
   },
+  feedPoll: {
+    id: 'FeedPollFunction',
+    entry: 'functions/feed-poll/handler.ts',
+    description:
+      'Every 6 hours: new documents of the CSAF provider directories (changes.csv), then KEV / EPSS enrichment',
+    memoryMb: 1024,
+    timeoutSeconds: 900,
+    reservedConcurrency: 1,
+    staleAfterHours: 24,
+    triggers: [
+      { kind: 'schedule', expression: 'rate(6 hours)', description: 'advisory and enrichment feed polling' },
+    ],
+    environment: {
+      [ENV.tableName]: { table: 'main' },
+      [ENV.matchQueueUrl]: { queueUrl: 'match' },
+      [ENV.prioritizeQueueUrl]: { queueUrl: 'prioritize' },
+      // No feed by default (nothing is fetched); a hospital lists its feed URLs here (a deploy setting later).
+      [ENV.feedConfig]: { value: '{"csafDirectories":[]}' },
+    },
+    access: { tableRead: ['main'], tableWrite: ['main'], queueSend: ['match', 'prioritize'] },
+  },
 } as const satisfies Record<string, FunctionDeclaration>;
 
 /** Local-only capture of SNS deliveries (stands in for email / SMS endpoints). */
