@@ -16,6 +16,8 @@ export const ENV = {
   cmmsDeviceTable: 'MEDPATCH_CMMS_DEVICE_TABLE',
   /** JSON object: MedPatch device field → the hospital's CMMS field (deploy setting). */
   cmmsFieldMap: 'MEDPATCH_CMMS_FIELD_MAP',
+  /** Optional: longest Retry-After (seconds) the dispatcher waits out in-process; longer ones hold the message. */
+  cmmsMaxRetryAfterSeconds: 'MEDPATCH_CMMS_MAX_RETRY_AFTER_SECONDS',
   /** The hospital's patch policy as compact JSON (deploy setting `policyFile`). */
   policy: 'MEDPATCH_POLICY',
   /**
