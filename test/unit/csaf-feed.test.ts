@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import {
+  changesSince,
+  documentUrl,
+  nextWatermark,
+  parseChangesCsv,
+} from '../../shared/domain/csaf-feed';
+
+const change = (path: string, changedAt: string) => ({ path, changedAt });
+
+describe('CSAF changes.csv (CSAF 2.0 §7.1.16)', () => {
+  it('reads quoted path / timestamp lines, normalizes timestamps to UTC and keeps the newest change per path', () => {
+    const csv = [
+      '"2025/icsma-25-001-01.json","2025-01-02T10:00:00+01:00"',
+      '"2024/icsma-24-100-01.json","2024-04-10T08:00:00Z"',
+      '"2025/icsma-25-001-01.json","2024-12-31T00:00:00Z"',
+      '',
+    ].join('\r\n');
+    const result = parseChangesCsv(csv);
+    expect(result.rejected).toEqual([]);
+    expect(result.changes).toEqual([
+      change('2025/icsma-25-001-01.json', '2025-01-02T09:00:00.000Z'),
+      change('2024/icsma-24-100-01.json', '2024-04-10T08:00:00.000Z'),
+    ]);
+  });
+
+  it('rejects bad lines with their line number and keeps the valid rest', () => {
+    const csv = [
+      '"ok.json","2025-01-01T00:00:00Z"',
+      '"../escape.json","2025-01-01T00:00:00Z"',
+      '"https://evil.example/x.json","2025-01-01T00:00:00Z"',
+      '"notes.txt","2025-01-01T00:00:00Z"',
+      '"late.json","yesterday"',
+      'garbage',
+    ].join('\n');
+    const result = parseChangesCsv(csv);
+    expect(result.changes.map((c) => c.path)).toEqual(['ok.json']);
+    expect(result.rejected).toHaveLength(5);
+    expect(result.rejected[0]).toMatch(/line 2: .*leaves the directory/);
+    expect(result.rejected[1]).toMatch(/line 3: .*not a relative path/);
+    expect(result.rejected[2]).toMatch(/line 4: .*not a \.json document/);
+    expect(result.rejected[3]).toMatch(/line 5: "yesterday" is not an ISO 8601 timestamp/);
+    expect(result.rejected[4]).toMatch(/line 6: expected/);
+  });
+
+  it('selects only changes strictly after the watermark, oldest first', () => {
+    const changes = [
+      change('c.json', '2025-03-01T00:00:00.000Z'),
+      change('b.json', '2025-02-01T00:00:00.000Z'),
+      change('a.json', '2025-01-01T00:00:00.000Z'),
+    ];
+    expect(changesSince(changes, null).map((c) => c.path)).toEqual(['a.json', 'b.json', 'c.json']);
+    expect(changesSince(changes, '2025-02-01T00:00:00.000Z').map((c) => c.path)).toEqual(['c.json']);
+  });
+
+  it('moves the watermark only up to the newest processed change older than the first failure', () => {
+    const a = change('a.json', '2025-01-01T00:00:00.000Z');
+    const b = change('b.json', '2025-02-01T00:00:00.000Z');
+    const c = change('c.json', '2025-03-01T00:00:00.000Z');
+    expect(nextWatermark(null, [a, b, c], [])).toBe(c.changedAt);
+    expect(nextWatermark(null, [a, c], [b])).toBe(a.changedAt);
+    expect(nextWatermark(null, [c], [a])).toBeNull();
+    expect(nextWatermark('2025-01-15T00:00:00.000Z', [c], [b])).toBe('2025-01-15T00:00:00.000Z');
+  });
+
+  it('resolves document paths against the directory URL with or without a trailing slash', () => {
+    expect(documentUrl('http://h/csaf/white', '2025/x.json')).toBe('http://h/csaf/white/2025/x.json');
+    expect(documentUrl('http://h/csaf/white/', '2025/x.json')).toBe('http://h/csaf/white/2025/x.json');
+  });
+});
