@@ -24,9 +24,9 @@ import type { Actor } from './ports';
 /** Which feeds to poll (env MEDPATCH_FEED_CONFIG): CSAF provider / aggregator directories, KEV and EPSS URLs. */
 export const FeedConfig = z
   .object({
-    csafDirectories: z.array(z.string().url()).default([]),
-    kevUrl: z.string().url().optional(),
-    epssUrl: z.string().url().optional(),
+    csafDirectories: z.array(z.url()).default([]),
+    kevUrl: z.url().optional(),
+    epssUrl: z.url().optional(),
   })
   .strict();
 export type FeedConfig = z.infer<typeof FeedConfig>;

@@ -1,10 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  changesSince,
-  documentUrl,
-  nextWatermark,
-  parseChangesCsv,
-} from '../../shared/domain/csaf-feed';
+import { FeedConfig, pollFeeds } from '../../shared/application/poll-feeds';
+import { changesSince, documentUrl, nextWatermark, parseChangesCsv } from '../../shared/domain/csaf-feed';
 
 const change = (path: string, changedAt: string) => ({ path, changedAt });
 
@@ -66,5 +62,41 @@ describe('CSAF changes.csv (CSAF 2.0 §7.1.16)', () => {
   it('resolves document paths against the directory URL with or without a trailing slash', () => {
     expect(documentUrl('http://h/csaf/white', '2025/x.json')).toBe('http://h/csaf/white/2025/x.json');
     expect(documentUrl('http://h/csaf/white/', '2025/x.json')).toBe('http://h/csaf/white/2025/x.json');
+  });
+});
+
+describe('pollFeeds with the default (empty) feed configuration', () => {
+  it('fetches nothing, stores nothing and reports no work', async () => {
+    const touched: string[] = [];
+    const fail = (what: string) => async () => {
+      touched.push(what);
+      throw new Error(`${what} must not be called`);
+    };
+    const config = FeedConfig.parse(JSON.parse('{"csafDirectories":[]}'));
+    const report = await pollFeeds(
+      {
+        fetcher: { fetchText: fail('fetch') },
+        watermarks: { getFeedWatermark: fail('watermark get'), setFeedWatermark: fail('watermark set') },
+        ingest: {
+          advisories: { saveIfNewer: fail('save') } as never,
+          matchQueue: { send: fail('match queue') },
+        },
+        enrich: {
+          enrichment: {} as never,
+          findings: { listAll: fail('findings') } as never,
+          prioritizeQueue: { send: fail('prioritize queue') },
+        },
+      },
+      config,
+      { actor: 'test', reason: 'test' },
+    );
+    expect(report).toEqual({ directories: [], errors: [] });
+    expect(touched).toEqual([]);
+  });
+
+  it('rejects a configuration whose feed is not a URL, naming the field', () => {
+    const parsed = FeedConfig.safeParse({ csafDirectories: ['not a url'] });
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues[0]?.path).toEqual(['csafDirectories', 0]);
   });
 });
