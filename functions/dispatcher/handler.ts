@@ -12,6 +12,7 @@ import { sqsConsumer } from '../../shared/runtime/sqs-batch';
 const env = parseEnvironment(
   TableEnv.extend({
     [ENV.cmmsWorkOrderTable]: z.enum(['change_request', 'wm_order', 'incident']).default('change_request'),
+    [ENV.cmmsMaxRetryAfterSeconds]: z.coerce.number().int().positive().optional(),
   }),
 );
 const cmmsEnv = parseEnvironment(CmmsEnv);
@@ -20,6 +21,7 @@ const table = new TableClient(clients.dynamodb, env[ENV.tableName]);
 const workOrders = new DynamoWorkOrderRepository(table);
 const connector = lazyCmmsConnector(cmmsEnv, clients.secrets, {
   workOrderTable: env[ENV.cmmsWorkOrderTable],
+  ...(env[ENV.cmmsMaxRetryAfterSeconds] ? { maxRetryAfterSeconds: env[ENV.cmmsMaxRetryAfterSeconds] } : {}),
 });
 const logger = new Logger({ serviceName: 'medpatch-dispatcher' });
 
@@ -33,5 +35,6 @@ export const handler = sqsConsumer(
     const outcome = await dispatchWorkOrder({ sink: await connector(), workOrders }, message);
     logger.info('dispatched', { correlationId: message.correlationId, ...outcome });
   },
-  { fifo: true },
+  // A Retry-After beyond the connector's cap holds the message until then instead of burning its receives.
+  { fifo: true, holdRateLimited: clients.sqs },
 );

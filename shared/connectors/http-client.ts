@@ -267,6 +267,13 @@ export class ResilientHttp {
   private async waitForSlot(): Promise<void> {
     for (;;) {
       const now = this.options.now();
+      // A Retry-After in force that is too long to wait out fails fast, without a request, as the 429 itself did.
+      if (this.notBeforeMs - now > this.options.maxRetryAfterMs) {
+        throw new RateLimitedError(
+          `rate limited by an earlier 429: no request before ${new Date(this.notBeforeMs).toISOString()}`,
+          this.notBeforeMs - now,
+        );
+      }
       const at = Math.max(this.nextSlotMs, this.notBeforeMs);
       if (at <= now) break;
       await this.options.sleep(at - now);
