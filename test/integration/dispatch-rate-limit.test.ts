@@ -66,7 +66,9 @@ describe('work orders reach a rate-limited CMMS exactly once, held on SQS for th
   let outDir: string;
   let sqs: SQSClient;
   const exchanges: Exchange[] = [];
-  const holds: ChangeMessageVisibilityCommandInput[] = [];
+  /** Visibility changes the dispatcher made, and work-order receives, with real times (SQS holds in real time). */
+  const holds: (ChangeMessageVisibilityCommandInput & { at: number })[] = [];
+  const receives: { messageId: string; receiptHandle: string; at: number }[] = [];
   const realFetch = globalThis.fetch;
 
   beforeAll(async () => {
@@ -114,8 +116,24 @@ describe('work orders reach a rate-limited CMMS exactly once, held on SQS for th
       ...args: Parameters<SQSClient['send']>
     ) {
       const [command] = args;
-      if (command instanceof ChangeMessageVisibilityCommand) holds.push(command.input);
-      return (send as (...a: unknown[]) => ReturnType<SQSClient['send']>).apply(this, args);
+      if (command instanceof ChangeMessageVisibilityCommand) holds.push({ ...command.input, at: Date.now() });
+      const sent = (send as (...a: unknown[]) => ReturnType<SQSClient['send']>).apply(this, args);
+      if (command instanceof ReceiveMessageCommand && command.input.QueueUrl === stack.queueUrls.workOrders) {
+        void (
+          sent as unknown as Promise<{ Messages?: { MessageId?: string; ReceiptHandle?: string }[] }>
+        ).then(
+          (out) => {
+            for (const m of out.Messages ?? [])
+              receives.push({
+                messageId: m.MessageId ?? '',
+                receiptHandle: m.ReceiptHandle ?? '',
+                at: Date.now(),
+              });
+          },
+          () => undefined,
+        );
+      }
+      return sent;
     } as SQSClient['send']);
 
     // Retry-Afters over one second are not waited out in-process: the dispatcher holds the message instead.
@@ -165,6 +183,20 @@ describe('work orders reach a rate-limited CMMS exactly once, held on SQS for th
       expect(hold.VisibilityTimeout).toBeGreaterThanOrEqual(1);
       expect(hold.VisibilityTimeout).toBeLessThanOrEqual(Math.ceil(WINDOW_MS / 1000) + 1);
     }
+  });
+
+  it('redelivers a held message no earlier than its hold', () => {
+    const byHandle = new Map(receives.map((r) => [r.receiptHandle, r]));
+    let redelivered = 0;
+    for (const hold of holds) {
+      const received = byHandle.get(hold.ReceiptHandle ?? '');
+      if (!received) throw new Error(`hold of an unknown receipt handle ${hold.ReceiptHandle}`);
+      const next = receives.find((r) => r.messageId === received.messageId && r.at > received.at);
+      if (!next) continue; // only a message that comes back is checked; all of them are dispatched (see above)
+      expect(next.at).toBeGreaterThanOrEqual(hold.at + (hold.VisibilityTimeout ?? 0) * 1000);
+      redelivered += 1;
+    }
+    expect(redelivered).toBeGreaterThan(0);
   });
 
   it('sends no request for a work order before the Retry-After it was given has passed in simulator time', () => {
