@@ -310,6 +310,8 @@ export const FUNCTIONS = {
       [ENV.tableName]: { table: 'main' },
       ...cmmsEnvironment,
       [ENV.cmmsWorkOrderTable]: { setting: 'cmmsWorkOrderTable' },
+      // Waits longer than this are held on SQS (ChangeMessageVisibility) instead of inside the 60 s function.
+      [ENV.cmmsMaxRetryAfterSeconds]: { value: '20' },
     },
     access: { tableRead: ['main'], tableWrite: ['main'], cmmsSecret: true },
   },
