@@ -176,6 +176,22 @@ export function generateDemoHospital(opts: { devices: number; seed: number }): D
 }
 
 /** Inserts the hospital through `sim.insert` (no HTTP), resolving reference names to sys_ids. */
+/**
+ * The first `size` devices of a demo hospital, with only the relationships between them: a smaller hospital for
+ * tests that must stay fast while keeping every reference valid.
+ */
+export function sliceDemoHospital(hospital: DemoHospital, size: number): DemoHospital {
+  const devices = hospital.devices.slice(0, size);
+  const tags = new Set(devices.map((d) => d.asset_tag));
+  return {
+    ...hospital,
+    devices,
+    relationships: hospital.relationships.filter(
+      (r) => tags.has(r.parentAssetTag) && tags.has(r.childAssetTag),
+    ),
+  };
+}
+
 export async function seedDemoHospital(sim: ServiceNowSimulator, hospital: DemoHospital): Promise<void> {
   const companyIds = new Map<string, string>();
   for (const company of hospital.companies) {

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DemoHospital, generateDemoHospital, seedDemoHospital } from '../../local/demo/hospital';
+import { generateDemoHospital, seedDemoHospital, sliceDemoHospital } from '../../local/demo/hospital';
 import { type PipelineInput, type PipelineResult, runPipeline } from '../../local/pipeline';
 import { LocalRunner } from '../../local/runner';
 import { LOCAL_REGION, type LocalStack, startLocalStack } from '../../local/stack';
@@ -15,19 +15,6 @@ import { DynamoWorkOrderRepository } from '../../shared/adapters/dynamodb/work-o
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const DEVICES = 400;
-
-/** A smaller slice of the demo hospital keeps this file fast while covering every catalog product kind. */
-function slice(hospital: DemoHospital, size: number): DemoHospital {
-  const devices = hospital.devices.slice(0, size);
-  const tags = new Set(devices.map((d) => d.asset_tag));
-  return {
-    ...hospital,
-    devices,
-    relationships: hospital.relationships.filter(
-      (r) => tags.has(r.parentAssetTag) && tags.has(r.childAssetTag),
-    ),
-  };
-}
 
 describe('work orders reach the CMMS exactly once, through faults, replays and re-scoring', () => {
   let stack: LocalStack;
@@ -56,7 +43,7 @@ describe('work orders reach the CMMS exactly once, through faults, replays and r
     if (!stack.servicenow) throw new Error('simulator expected');
     await seedDemoHospital(
       stack.servicenow,
-      slice(generateDemoHospital({ devices: 2000, seed: 11 }), DEVICES),
+      sliceDemoHospital(generateDemoHospital({ devices: 2000, seed: 11 }), DEVICES),
     );
     // 20% of requests fail: 500/502/503, dropped connections, and POSTs that commit and then drop the connection.
     stack.servicenow.setFaults({ errorRate: 0.1, dropRate: 0.05, commitThenDropRate: 0.05 });

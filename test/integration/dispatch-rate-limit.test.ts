@@ -8,7 +8,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type DemoHospital, generateDemoHospital, seedDemoHospital } from '../../local/demo/hospital';
+import { generateDemoHospital, seedDemoHospital, sliceDemoHospital } from '../../local/demo/hospital';
 import { type PipelineResult, runPipeline } from '../../local/pipeline';
 import { LocalRunner } from '../../local/runner';
 import { LOCAL_REGION, type LocalStack, startLocalStack } from '../../local/stack';
@@ -33,18 +33,6 @@ function compressedHours(startMs: number): () => Date {
     const elapsed = Date.now() - realStart;
     const hour = Math.floor(elapsed / WINDOW_MS);
     return new Date(startMs + hour * HOUR_MS + (HOUR_MS - WINDOW_MS) + (elapsed % WINDOW_MS));
-  };
-}
-
-function slice(hospital: DemoHospital, size: number): DemoHospital {
-  const devices = hospital.devices.slice(0, size);
-  const tags = new Set(devices.map((d) => d.asset_tag));
-  return {
-    ...hospital,
-    devices,
-    relationships: hospital.relationships.filter(
-      (r) => tags.has(r.parentAssetTag) && tags.has(r.childAssetTag),
-    ),
   };
 }
 
@@ -78,7 +66,10 @@ describe('work orders reach a rate-limited CMMS exactly once, held on SQS for th
     });
     const sim = stack.servicenow;
     if (!sim) throw new Error('simulator expected');
-    await seedDemoHospital(sim, slice(generateDemoHospital({ devices: 2000, seed: 13 }), DEVICES));
+    await seedDemoHospital(
+      sim,
+      sliceDemoHospital(generateDemoHospital({ devices: 2000, seed: 13 }), DEVICES),
+    );
     sim.setFaults({ errorRate: 0.1, dropRate: 0.05, commitThenDropRate: 0.05 });
     sim.setRateLimits([{ requestsPerHour: REQUESTS_PER_HOUR, table: 'change_request' }]);
 

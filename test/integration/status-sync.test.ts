@@ -5,7 +5,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DemoHospital, generateDemoHospital, seedDemoHospital } from '../../local/demo/hospital';
+import { generateDemoHospital, seedDemoHospital, sliceDemoHospital } from '../../local/demo/hospital';
 import { type PipelineResult, runPipeline } from '../../local/pipeline';
 import { LocalRunner } from '../../local/runner';
 import { LOCAL_REGION, type LocalStack, startLocalStack } from '../../local/stack';
@@ -23,18 +23,6 @@ import type { WorkOrder } from '../../shared/domain/work-order';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const DEVICES = 300;
-
-function slice(hospital: DemoHospital, size: number): DemoHospital {
-  const devices = hospital.devices.slice(0, size);
-  const tags = new Set(devices.map((d) => d.asset_tag));
-  return {
-    ...hospital,
-    devices,
-    relationships: hospital.relationships.filter(
-      (r) => tags.has(r.parentAssetTag) && tags.has(r.childAssetTag),
-    ),
-  };
-}
 
 describe('status back-sync reads ServiceNow change_request states and acts on closures', () => {
   let stack: LocalStack;
@@ -77,7 +65,7 @@ describe('status back-sync reads ServiceNow change_request states and acts on cl
     if (!stack.servicenow) throw new Error('simulator expected');
     await seedDemoHospital(
       stack.servicenow,
-      slice(generateDemoHospital({ devices: 2000, seed: 11 }), DEVICES),
+      sliceDemoHospital(generateDemoHospital({ devices: 2000, seed: 11 }), DEVICES),
     );
     runner = await LocalRunner.create(stack);
     result = await runPipeline(stack, runner, {

@@ -1,5 +1,6 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Actor } from '../../application/ports';
+import { sha256Hex, stableStringify } from '../../domain/digest';
 import { keys } from './keys';
 
 export interface AuditEventInput {
@@ -37,16 +38,7 @@ export function auditItem(event: AuditEventInput): Record<string, unknown> {
 /** Audit items must never be overwritten. */
 export const AUDIT_CONDITION = 'attribute_not_exists(pk)';
 
+/** Hash of the content that matters, for "write only what changed" comparisons. */
 export function contentHash(value: unknown): string {
-  return createHash('sha256').update(stableStringify(value)).digest('hex').slice(0, 32);
-}
-
-/** JSON with sorted keys, so equal content always hashes equally. */
-export function stableStringify(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableStringify(v)}`).join(',')}}`;
+  return sha256Hex(stableStringify(value)).slice(0, 32);
 }
