@@ -128,8 +128,11 @@ describe('work orders reach a rate-limited CMMS exactly once, held on SQS for th
     } as SQSClient['send']);
 
     // Retry-Afters over one second are not waited out in-process: the dispatcher holds the message instead.
-    process.env[ENV.cmmsMaxRetryAfterSeconds] = '1';
-    runner = await LocalRunner.create(stack);
+    // (The topology's dispatcher default is 20 s; this test's windows are shorter, so it overrides the value.)
+    runner = await LocalRunner.create({
+      ...stack,
+      env: { ...stack.env, [ENV.cmmsMaxRetryAfterSeconds]: '1' },
+    });
     result = await runPipeline(stack, runner, {
       devices: { kind: 'servicenow' },
       advisoryPaths: [join(ROOT, 'data/csaf/icsma')],
