@@ -39,7 +39,7 @@ function macBytes(signature: string): Buffer | null {
   return null;
 }
 
-/** Headers as API Gateway v2 hands them (lower-cased) or as any client sends them (any case). */
+/** Headers as API Gateway v2 hands them (lower-cased) or as each client sends them (mixed case). */
 function header(headers: Readonly<Record<string, string | undefined>>, name: string): string | undefined {
   for (const [key, value] of Object.entries(headers)) if (key.toLowerCase() === name) return value;
   return undefined;

@@ -2,7 +2,7 @@
  * Sanitization of untrusted text (advisory titles and remediations, CMMS free text) before it reaches an email,
  * an SMS or a ticket. Advisory prose comes from third parties; a hostile or careless document must not inject
  * markup, terminal escapes, e-mail headers, bidi-reordered text, hidden characters or credential-bearing URLs
- * into what a clinician reads. Pure and total: any string in, a bounded, printable string out.
+ * into what a clinician reads. Pure and total: every string in, a bounded, printable string out.
  */
 
 export interface SanitizeOptions {
