@@ -12,10 +12,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import { startServiceNowSimulator } from '../local/servicenow-sim/index';
-import { LOCAL_REGION, startLocalStack } from '../local/stack';
+import { localDynamoDbClient, localSqsClient, startLocalStack } from '../local/stack';
 import { DynamoDeviceRepository } from '../shared/adapters/dynamodb/device-repository';
 import { TableClient } from '../shared/adapters/dynamodb/table-client';
 import { SqsMatchQueue } from '../shared/adapters/sqs/sqs-queues';
@@ -48,18 +46,8 @@ const log = (line: string) => process.stderr.write(`bench:sync ${line}\n`);
 async function main(): Promise<void> {
   const sim = await startServiceNowSimulator({ seed: 11, now: () => new Date('2025-01-01T00:00:00Z') });
   const stack = await startLocalStack({ servicenow: false });
-  const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
-  const dynamodb = new DynamoDBClient({
-    region: LOCAL_REGION,
-    credentials,
-    endpoint: stack.env.AWS_ENDPOINT_URL_DYNAMODB,
-  });
-  const sqs = new SQSClient({
-    region: LOCAL_REGION,
-    credentials,
-    endpoint: stack.env.AWS_ENDPOINT_URL_SQS,
-    useQueueUrlAsEndpoint: false,
-  });
+  const dynamodb = localDynamoDbClient(stack);
+  const sqs = localSqsClient(stack);
   /** Write units per DynamoDB's pricing rules (1 per KB per item; 2 in a transaction), from what was sent. */
   let writeUnits = 0;
   /** What DynamoDB Local reports in ConsumedCapacity (its transactional accounting differs from the service's). */

@@ -1,7 +1,6 @@
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDeviceRepository } from '../shared/adapters/dynamodb/device-repository';
 import { DynamoEnrichmentRepository } from '../shared/adapters/dynamodb/enrichment-repository';
 import { DynamoFindingRepository } from '../shared/adapters/dynamodb/finding-repository';
@@ -24,7 +23,7 @@ import type { WorkOrder } from '../shared/domain/work-order';
 import type { ReportCmms } from './report/report-model';
 import { writePostureReport } from './report/write-report';
 import type { LocalRunner } from './runner';
-import { LOCAL_REGION, type LocalStack } from './stack';
+import { type LocalStack, localDynamoDbClient, localSqsClient } from './stack';
 
 export interface PipelineInput {
   devices: { kind: 'servicenow' } | { kind: 'inventory'; csvText: string };
@@ -124,17 +123,8 @@ export async function runPipeline(
 ): Promise<PipelineResult> {
   const started = Date.now();
   const log = input.log ?? (() => undefined);
-  const dynamodb = new DynamoDBClient({
-    region: LOCAL_REGION,
-    endpoint: stack.env.AWS_ENDPOINT_URL_DYNAMODB,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  const sqs = new SQSClient({
-    region: LOCAL_REGION,
-    endpoint: stack.env.AWS_ENDPOINT_URL_SQS,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    useQueueUrlAsEndpoint: false,
-  });
+  const dynamodb = localDynamoDbClient(stack);
+  const sqs = localSqsClient(stack);
   try {
     const table = new TableClient(dynamodb, stack.tableNames.main);
     const operator = { actor: 'medpatch-cli', reason: 'medpatch run' };

@@ -4,7 +4,7 @@ import {
   GetQueueAttributesCommand,
   type Message,
   ReceiveMessageCommand,
-  SQSClient,
+  type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type {
   APIGatewayProxyEventV2WithIAMAuthorizer,
@@ -14,7 +14,7 @@ import type {
   SQSEvent,
 } from 'aws-lambda';
 import { FUNCTIONS, type FunctionKey, type FunctionTrigger, QUEUES, type QueueKey } from '../shared/topology';
-import { LOCAL_REGION, type LocalStack } from './stack';
+import { LOCAL_REGION, type LocalStack, localSqsClient } from './stack';
 
 type AnyHandler = (event: never, context: Context) => Promise<unknown>;
 
@@ -34,12 +34,7 @@ export class LocalRunner {
     private readonly stack: LocalStack,
     private readonly handlers: Record<FunctionKey, AnyHandler>,
   ) {
-    this.sqs = new SQSClient({
-      region: LOCAL_REGION,
-      endpoint: stack.env.AWS_ENDPOINT_URL_SQS,
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      useQueueUrlAsEndpoint: false,
-    });
+    this.sqs = localSqsClient(stack);
   }
 
   /**

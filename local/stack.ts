@@ -4,6 +4,7 @@ import {
   DynamoDBClient,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { type FauxqsServer, startFauxqs } from 'fauxqs';
 import { ENV } from '../shared/config/env-names';
 import { type AlertSubscription, DEMO_ALERT_ROUTING, filterPolicyFor } from '../shared/domain/alert-routing';
@@ -199,11 +200,24 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   }
 }
 
+const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+
 function localDynamoClient(endpoint: string): DynamoDBClient {
-  return new DynamoDBClient({
-    endpoint,
+  return new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+}
+
+/** A DynamoDB client on the local stack, for the CLI, benchmarks and tests that read the store directly. */
+export function localDynamoDbClient(stack: Pick<LocalStack, 'env'>): DynamoDBClient {
+  return localDynamoClient(stack.env.AWS_ENDPOINT_URL_DYNAMODB ?? '');
+}
+
+/** An SQS client on the local stack (the resolved endpoint is authoritative, as in the functions). */
+export function localSqsClient(stack: Pick<LocalStack, 'env'>): SQSClient {
+  return new SQSClient({
+    endpoint: stack.env.AWS_ENDPOINT_URL_SQS,
     region: LOCAL_REGION,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    credentials: LOCAL_CREDENTIALS,
+    useQueueUrlAsEndpoint: false,
   });
 }
 

@@ -2,10 +2,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import { runPipeline } from '../../local/pipeline';
-import { LOCAL_REGION } from '../../local/stack';
+import { localDynamoDbClient, localSqsClient } from '../../local/stack';
 import { DynamoAuditRepository } from '../../shared/adapters/dynamodb/audit-repository';
 import { DynamoDeviceRepository } from '../../shared/adapters/dynamodb/device-repository';
 import { DynamoFindingRepository } from '../../shared/adapters/dynamodb/finding-repository';
@@ -87,17 +85,8 @@ async function run(args: readonly string[]): Promise<number> {
         outDir: values.out,
         log,
       });
-      const dynamodb = new DynamoDBClient({
-        region: LOCAL_REGION,
-        endpoint: stack.env.AWS_ENDPOINT_URL_DYNAMODB,
-        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      });
-      const sqs = new SQSClient({
-        region: LOCAL_REGION,
-        endpoint: stack.env.AWS_ENDPOINT_URL_SQS,
-        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-        useQueueUrlAsEndpoint: false,
-      });
+      const dynamodb = localDynamoDbClient(stack);
+      const sqs = localSqsClient(stack);
       try {
         const table = new TableClient(dynamodb, stack.tableNames.main);
         const later = values['then-validations'];

@@ -2,9 +2,7 @@ import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { LOCAL_REGION } from '../../local/stack';
+import { localDynamoDbClient, localSqsClient } from '../../local/stack';
 import { DynamoDeviceRepository } from '../../shared/adapters/dynamodb/device-repository';
 import { TableClient } from '../../shared/adapters/dynamodb/table-client';
 import { SqsMatchQueue } from '../../shared/adapters/sqs/sqs-queues';
@@ -251,18 +249,8 @@ async function run(args: readonly string[]): Promise<number> {
   const { connector, describe, cleanup } = connectorFromArgs(values);
   try {
     return await withLocalStack({ servicenow: false }, async (stack) => {
-      const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
-      const dynamodb = new DynamoDBClient({
-        region: LOCAL_REGION,
-        credentials,
-        endpoint: stack.env.AWS_ENDPOINT_URL_DYNAMODB,
-      });
-      const sqs = new SQSClient({
-        region: LOCAL_REGION,
-        credentials,
-        endpoint: stack.env.AWS_ENDPOINT_URL_SQS,
-        useQueueUrlAsEndpoint: false,
-      });
+      const dynamodb = localDynamoDbClient(stack);
+      const sqs = localSqsClient(stack);
       const started = Date.now();
       const renderer = progressRenderer(process.stderr);
       try {
