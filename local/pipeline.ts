@@ -20,7 +20,7 @@ import { CsvInventorySource } from '../shared/connectors/csv/inventory-csv';
 import { type EpssSnapshot, parseEpssApi, parseEpssCsv, parseKevCatalog } from '../shared/domain/enrichment';
 import type { Finding } from '../shared/domain/finding';
 import type { WorkOrder } from '../shared/domain/work-order';
-import type { ReportCmms } from './report/report-model';
+import type { ReportCmms } from '../shared/report/report-model';
 import { writePostureReport } from './report/write-report';
 import type { LocalRunner } from './runner';
 import { type LocalStack, localDynamoDbClient, localSqsClient } from './stack';

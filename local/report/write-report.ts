@@ -2,11 +2,19 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoAdvisoryRepository } from '../../shared/adapters/dynamodb/advisory-repository';
 import { DynamoDeviceRepository } from '../../shared/adapters/dynamodb/device-repository';
+import { DynamoFindingRepository } from '../../shared/adapters/dynamodb/finding-repository';
 import { DynamoMds2ProfileRepository } from '../../shared/adapters/dynamodb/mds2-repository';
 import type { TableClient } from '../../shared/adapters/dynamodb/table-client';
-import { readChartLibrary } from './chart-library';
-import { renderReport } from './render-report';
-import type { ReportCmms, ReportFinding, ReportSummary, ReportWorkOrder } from './report-model';
+import { DynamoWorkOrderRepository } from '../../shared/adapters/dynamodb/work-order-repository';
+import { readChartLibrary } from '../../shared/report/chart-library';
+import { gatherReportInput, type ReportSources } from '../../shared/report/gather-report';
+import { renderReport } from '../../shared/report/render-report';
+import type {
+  ReportCmms,
+  ReportFinding,
+  ReportSummary,
+  ReportWorkOrder,
+} from '../../shared/report/report-model';
 
 export interface PostureReportRun {
   outDir: string;
@@ -19,38 +27,30 @@ export interface PostureReportRun {
   generatedAt?: string;
 }
 
+/** The report's repositories on one table (the local stack's, or any TableClient). */
+export function reportSourcesOf(table: TableClient): ReportSources {
+  return {
+    devices: new DynamoDeviceRepository(table),
+    findings: new DynamoFindingRepository(table),
+    workOrders: new DynamoWorkOrderRepository(table),
+    advisories: new DynamoAdvisoryRepository(table),
+    mds2Profiles: new DynamoMds2ProfileRepository(table),
+  };
+}
+
 /**
  * Reads what the report needs beyond the pipeline's rows (devices, advisory titles, MDS2 profiles) from the
  * table, renders the posture report and writes `<outDir>/report.html`. Returns the file's path.
  */
 export async function writePostureReport(table: TableClient, run: PostureReportRun): Promise<string> {
-  const devices = await new DynamoDeviceRepository(table).listAll();
-  const advisories = await new DynamoAdvisoryRepository(table).getMany(run.findings.map((f) => f.advisoryId));
-  const mds2Profiles = await new DynamoMds2ProfileRepository(table).listAll();
-  const html = renderReport({
+  const input = await gatherReportInput(reportSourcesOf(table), {
     generatedAt: run.generatedAt ?? new Date().toISOString(),
     ...(run.organization ? { organization: run.organization } : {}),
-    summary: run.summary,
-    devices: devices.map((d) => ({
-      deviceId: d.deviceId,
-      assetTag: d.assetTag,
-      manufacturer: d.manufacturer,
-      model: d.model,
-      modelNumber: d.modelNumber,
-      department: d.department,
-    })),
-    findings: run.findings,
-    workOrders: run.workOrders,
-    advisories: advisories.map((a) => ({
-      advisoryId: a.advisoryId,
-      title: a.title,
-      ...(a.selfUrl ? { url: a.selfUrl } : {}),
-    })),
-    mds2Profiles,
-    cmms: run.cmms ?? { kind: 'other', name: 'the CMMS' },
+    ...(run.cmms ? { cmms: run.cmms } : {}),
     chartScript: readChartLibrary(),
+    rows: { summary: run.summary, findings: run.findings, workOrders: run.workOrders },
   });
   const file = join(run.outDir, 'report.html');
-  writeFileSync(file, html);
+  writeFileSync(file, renderReport(input));
   return file;
 }

@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readChartLibrary } from '../../local/report/chart-library';
-import { escapeHtml, html, inlineScript, jsonForScript } from '../../local/report/html';
-import { renderReport } from '../../local/report/render-report';
+import { buildMds2Profile } from '../../shared/domain/mds2';
+import { readChartLibrary } from '../../shared/report/chart-library';
+import { escapeHtml, html, inlineScript, jsonForScript } from '../../shared/report/html';
+import { renderReport } from '../../shared/report/render-report';
 import {
   burnDownOf,
   deviceName,
@@ -13,8 +14,7 @@ import {
   modelWithoutBrand,
   type ReportInput,
   type ReportWorkOrder,
-} from '../../local/report/report-model';
-import { buildMds2Profile } from '../../shared/domain/mds2';
+} from '../../shared/report/report-model';
 
 const fixture = JSON.parse(
   readFileSync(resolve(import.meta.dirname, '../fixtures/report-input.json'), 'utf8'),

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readChartLibrary } from '../../local/report/chart-library';
-import { type ReportInput, renderReport } from '../../local/report/render-report';
+import { readChartLibrary } from '../../shared/report/chart-library';
+import { type ReportInput, renderReport } from '../../shared/report/render-report';
 import { CHROMIUM_MISSING, CHROMIUM_PATH, launchChromium, type ReportWindow } from './chromium';
 
 const FIXTURE = resolve(import.meta.dirname, '../fixtures/report-input.json');

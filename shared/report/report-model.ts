@@ -1,5 +1,5 @@
-import { normalizeManufacturer } from '../../shared/domain/manufacturer';
-import { findProfileFor, type Mds2Profile, modelsWithoutProfile } from '../../shared/domain/mds2';
+import { normalizeManufacturer } from '../domain/manufacturer';
+import { findProfileFor, type Mds2Profile, modelsWithoutProfile } from '../domain/mds2';
 
 /**
  * What the posture report is built from. Structural subsets of the pipeline's rows (local/pipeline.ts), so the
