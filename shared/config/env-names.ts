@@ -27,4 +27,12 @@ export const ENV = {
   enrichmentHmacKey: 'MEDPATCH_ENRICHMENT_HMAC_KEY',
   /** JSON `{ csafDirectories: string[], kevUrl?, epssUrl? }`: the feeds the feed-poll function polls. */
   feedConfig: 'MEDPATCH_FEED_CONFIG',
+  /** The hospital's id (deploy setting `hospital`): names the posture reports' key prefix and their message. */
+  hospital: 'MEDPATCH_HOSPITAL',
+  /** Private, encrypted bucket the posture report is written to. */
+  reportsBucket: 'MEDPATCH_REPORTS_BUCKET',
+  /** Seconds the daily report message's presigned link stays valid (default 3600). */
+  reportLinkSeconds: 'MEDPATCH_REPORT_LINK_SECONDS',
+  /** Seconds a link from `GET /v1/reports/latest` stays valid (default 900). */
+  reportRequestLinkSeconds: 'MEDPATCH_REPORT_REQUEST_LINK_SECONDS',
 } as const;
