@@ -9,6 +9,7 @@ export type TableKey = keyof typeof TABLES;
 export type QueueKey = keyof typeof QUEUES;
 export type TopicKey = keyof typeof TOPICS;
 export type FunctionKey = keyof typeof FUNCTIONS;
+export type BucketKey = keyof typeof BUCKETS;
 
 export interface TableDeclaration {
   /** Logical id in CDK and base of the local table name. */
@@ -33,11 +34,21 @@ export interface TopicDeclaration {
   purpose: string;
 }
 
+export interface BucketDeclaration {
+  id: string;
+  purpose: string;
+  /** Every object lives under this prefix; grants are scoped to it. */
+  prefix: string;
+  /** Objects (and their noncurrent versions) expire after this many days. */
+  retentionDays: number;
+}
+
 /** Where a function gets an environment variable's value from. */
 export type EnvSource =
   | { table: TableKey }
   | { queueUrl: QueueKey }
   | { topicArn: TopicKey }
+  | { bucketName: BucketKey }
   | { value: string }
   /** Per-deployment settings (CMMS URL, secret name, …): CDK takes them from the hospital's parameters. */
   | {
@@ -49,7 +60,9 @@ export type EnvSource =
         /** Optional settings: the variable is left unset when the hospital does not give one. */
         | 'cmmsDeviceTable'
         | 'cmmsFieldMap'
-        | 'policy';
+        | 'policy'
+        /** The hospital's id (kebab-case), as in the stack name. */
+        | 'hospital';
     };
 
 export type FunctionTrigger =
@@ -82,12 +95,21 @@ export interface FunctionDeclaration {
   staleAfterHours?: number;
   triggers: readonly FunctionTrigger[];
   environment: Readonly<Record<string, EnvSource>>;
+  /**
+   * Files (paths from the repo root) shipped next to the handler's `index.mjs` in its asset instead of being
+   * bundled into it, e.g. a browser library the function inlines into the HTML it writes.
+   */
+  bundledFiles?: readonly string[];
   /** Least-privilege grants; the CDK stack turns each into a narrowly scoped policy. */
   access: {
     tableRead?: readonly TableKey[];
     tableWrite?: readonly TableKey[];
     queueSend?: readonly QueueKey[];
     topicPublish?: readonly TopicKey[];
+    /** PutObject under the bucket's prefix. */
+    bucketWrite?: readonly BucketKey[];
+    /** GetObject (and a prefix-limited ListBucket, so a missing object is a 404) under the bucket's prefix. */
+    bucketRead?: readonly BucketKey[];
     cmmsSecret?: boolean;
   };
 }
@@ -133,6 +155,15 @@ export const TOPICS = {
     purpose: 'operational alarms (dead letters, error rates, stale feeds) for on-call',
   },
 } as const satisfies Record<string, TopicDeclaration>;
+
+export const BUCKETS = {
+  reports: {
+    id: 'ReportsBucket',
+    purpose: 'posture reports (report.html, summary.json) per hospital and day, shared by presigned links',
+    prefix: 'reports/',
+    retentionDays: 400,
+  },
+} as const satisfies Record<string, BucketDeclaration>;
 
 const cmmsEnvironment = {
   [ENV.cmmsKind]: { setting: 'cmmsKind' },
