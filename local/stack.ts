@@ -9,6 +9,8 @@ import { type FauxqsServer, startFauxqs } from 'fauxqs';
 import { ENV } from '../shared/config/env-names';
 import { type AlertSubscription, DEMO_ALERT_ROUTING, filterPolicyFor } from '../shared/domain/alert-routing';
 import {
+  BUCKETS,
+  type BucketKey,
   type EnvSource,
   FUNCTIONS,
   type FunctionKey,
@@ -64,6 +66,8 @@ export interface LocalStack {
   readonly queueUrls: Readonly<Record<QueueKey, string>>;
   readonly dlqUrls: Readonly<Record<QueueKey, string>>;
   readonly topicArns: Readonly<Record<TopicKey, string>>;
+  /** S3 buckets (fauxqs) by topology key. */
+  readonly bucketNames: Readonly<Record<BucketKey, string>>;
   readonly alertCaptureQueueUrl: string;
   /** One capture queue per alert subscription, filtered like the real subscription. */
   readonly alertSubscriptions: readonly LocalAlertSubscription[];
@@ -105,9 +109,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     if (servicenow) stoppers.push(() => servicenow.stop());
 
     const tableNames = await createTables(dynamo.endpoint);
+    const bucketNames = {} as Record<BucketKey, string>;
+    for (const [key, bucket] of Object.entries(BUCKETS) as [BucketKey, (typeof BUCKETS)[BucketKey]][]) {
+      bucketNames[key] = fauxqs.createBucket(`medpatch-${kebab(bucket.id)}`).bucketName;
+    }
     const resetStore = async () => {
       await deleteTables(dynamo.endpoint, tableNames);
       await createTables(dynamo.endpoint);
+      for (const name of Object.values(bucketNames)) fauxqs.emptyBucket(name);
     };
     const { queueUrls, dlqUrls } = createQueues(fauxqs);
     const topicArns = {} as Record<TopicKey, string>;
@@ -143,6 +152,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       cmmsBaseUrl: cmms.baseUrl,
       cmmsSecretArn: '',
       cmmsWorkOrderTable: cmms.workOrderTable ?? 'change_request',
+      hospital: 'demo',
     };
     const baseEnv: Record<string, string> = {
       AWS_REGION: LOCAL_REGION,
@@ -152,6 +162,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
       AWS_ENDPOINT_URL_SQS: fauxqs.address,
       AWS_ENDPOINT_URL_SNS: fauxqs.address,
+      // An IP endpoint makes the S3 client address buckets path-style (no *.localhost DNS needed).
+      AWS_ENDPOINT_URL_S3: fauxqs.address,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: 'http://127.0.0.1:9',
       [ENV.cmmsUsername]: cmms.username,
       [ENV.cmmsPassword]: cmms.password,
@@ -162,6 +174,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       if ('table' in source) return tableNames[source.table];
       if ('queueUrl' in source) return queueUrls[source.queueUrl];
       if ('topicArn' in source) return topicArns[source.topicArn];
+      if ('bucketName' in source) return bucketNames[source.bucketName];
       if ('value' in source) return source.value;
       return settings[source.setting] ?? '';
     };
@@ -182,6 +195,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       queueUrls,
       dlqUrls,
       topicArns,
+      bucketNames,
       alertCaptureQueueUrl: capture.queueUrl,
       alertSubscriptions,
       servicenow,
