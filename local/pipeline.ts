@@ -1,6 +1,11 @@
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import { DynamoDeviceRepository } from '../shared/adapters/dynamodb/device-repository';
 import { DynamoEnrichmentRepository } from '../shared/adapters/dynamodb/enrichment-repository';
 import { DynamoFindingRepository } from '../shared/adapters/dynamodb/finding-repository';
@@ -38,9 +43,16 @@ export interface PipelineInput {
   mds2File?: string;
   outDir: string;
   log?: (line: string) => void;
+  /**
+   * Progress of the long stages, for bars: devices read, advisory documents ingested, and messages handled by the
+   * matcher, prioritizer and dispatcher while the queues drain (total = handled + still queued, so it can grow).
+   */
+  onProgress?: (stage: PipelineStage, done: number, total?: number) => void;
   /** Where work orders go, so report.html can link its identifiers (plain ids when absent). */
   cmms?: ReportCmms;
 }
+
+export type PipelineStage = 'sync' | 'ingest' | 'match' | 'prioritize' | 'dispatch';
 
 export interface FindingRow {
   assetTag: string;
@@ -201,18 +213,24 @@ export async function runPipeline(
           devices: new DynamoDeviceRepository(table),
           matchQueue: new SqsMatchQueue(sqs, stack.queueUrls.match),
         },
-        { mode: 'full', actor: { ...operator, reason: 'inventory import' } },
+        {
+          mode: 'full',
+          actor: { ...operator, reason: 'inventory import' },
+          ...(input.onProgress ? { onProgress: (r: SyncReport) => input.onProgress?.('sync', r.read) } : {}),
+        },
       );
     }
+    input.onProgress?.('sync', sync.read, sync.read);
     log(
       `devices: ${sync.read} read, ${sync.written} written, ${sync.unchanged} unchanged, ${sync.rejected.length} rejected`,
     );
-    await runner.drain();
+    await drainWithProgress(runner, sqs, stack, input.onProgress);
     log('devices matched against stored advisories');
 
     const files = input.advisoryPaths.flatMap(listJsonFiles);
     const advisoryOutcomes: DocumentOutcome[] = [];
-    for (const file of files) {
+    for (const [index, file] of files.entries()) {
+      input.onProgress?.('ingest', index, files.length);
       const response = await runner.invokeHttp('advisoryIngest', {
         method: 'POST',
         path: '/v1/advisories',
@@ -220,12 +238,13 @@ export async function runPipeline(
       });
       advisoryOutcomes.push(outcomeOf(file, response.statusCode ?? 500, String(response.body ?? '')));
     }
+    input.onProgress?.('ingest', files.length, files.length);
     const count = (status: DocumentOutcome['status']) =>
       advisoryOutcomes.filter((o) => o.status === status).length;
     log(
       `advisories: ${files.length} documents, ${count('accepted')} accepted, ${count('unchanged')} unchanged, ${count('rejected')} rejected`,
     );
-    await runner.drain();
+    await drainWithProgress(runner, sqs, stack, input.onProgress);
     log(
       `matching, prioritization and dispatch finished (${Object.entries(runner.stats)
         .map(([key, s]) => `${key} ${s.records} msgs/${(s.busyMs / 1000).toFixed(1)} s busy`)
@@ -342,6 +361,57 @@ export async function runPipeline(
   } finally {
     dynamodb.destroy();
     sqs.destroy();
+  }
+}
+
+const DRAIN_STAGES = [
+  { stage: 'match', consumer: 'matcher', queue: 'match' },
+  { stage: 'prioritize', consumer: 'prioritizer', queue: 'prioritize' },
+  { stage: 'dispatch', consumer: 'dispatcher', queue: 'workOrders' },
+] as const;
+
+/** runner.drain(), reporting every half second how many messages each consumer handled and how many still wait. */
+async function drainWithProgress(
+  runner: LocalRunner,
+  sqs: SQSClient,
+  stack: LocalStack,
+  onProgress: PipelineInput['onProgress'],
+): Promise<void> {
+  if (!onProgress) {
+    await runner.drain();
+    return;
+  }
+  const handled = (consumer: (typeof DRAIN_STAGES)[number]['consumer']) =>
+    runner.stats[consumer]?.records ?? 0;
+  const before = DRAIN_STAGES.map((s) => handled(s.consumer));
+  const report = async () => {
+    for (const [i, s] of DRAIN_STAGES.entries()) {
+      const res = await sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: stack.queueUrls[s.queue],
+          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+        }),
+      );
+      const waiting =
+        Number(res.Attributes?.ApproximateNumberOfMessages ?? 0) +
+        Number(res.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
+      const done = handled(s.consumer) - (before[i] ?? 0);
+      if (done + waiting > 0) onProgress(s.stage, done, done + waiting);
+    }
+  };
+  let polling = Promise.resolve();
+  const timer = setInterval(() => {
+    polling = polling.then(report).catch(() => undefined); // progress is best effort, never a failure
+  }, 500);
+  try {
+    await runner.drain();
+  } finally {
+    clearInterval(timer);
+    await polling;
+  }
+  for (const [i, s] of DRAIN_STAGES.entries()) {
+    const done = handled(s.consumer) - (before[i] ?? 0);
+    if (done > 0) onProgress(s.stage, done, done);
   }
 }
 
