@@ -3,6 +3,7 @@ import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import type { MedPatchBucket } from './constructs/medpatch-bucket';
 import type { MedPatchTable } from './constructs/medpatch-table';
 
 /*
@@ -84,4 +85,34 @@ export function grantSecretRead(grantee: IGrantable, secretArn: string, key: IKe
     }),
   );
   if (key) grantKeyViaService(grantee, key, 'secretsmanager', ['kms:Decrypt']);
+}
+
+/**
+ * Write objects under the bucket's prefix (PutObject only: no delete, no ACL, no overwrite of other prefixes);
+ * SSE-KMS needs GenerateDataKey from the writer, through S3 only.
+ */
+export function grantBucketWrite(grantee: IGrantable, bucket: MedPatchBucket): void {
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new PolicyStatement({ actions: ['s3:PutObject'], resources: [bucket.objectsArn()] }),
+  );
+  grantKeyViaService(grantee, bucket.key, 's3', ['kms:GenerateDataKey']);
+}
+
+/**
+ * Read objects under the bucket's prefix (GetObject, which also authorizes HeadObject and presigned GETs signed
+ * by this principal) and list keys under that prefix only (so a missing report is a clean "not found", not a
+ * 403). Decrypt through S3 only.
+ */
+export function grantBucketRead(grantee: IGrantable, bucket: MedPatchBucket): void {
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new PolicyStatement({ actions: ['s3:GetObject'], resources: [bucket.objectsArn()] }),
+  );
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new PolicyStatement({
+      actions: ['s3:ListBucket'],
+      resources: [bucket.bucket.bucketArn],
+      conditions: { StringLike: { 's3:prefix': [`${bucket.prefix}*`] } },
+    }),
+  );
+  grantKeyViaService(grantee, bucket.key, 's3', ['kms:Decrypt']);
 }
