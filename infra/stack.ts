@@ -37,6 +37,8 @@ import { Subscription, SubscriptionFilter, SubscriptionProtocol } from 'aws-cdk-
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import {
+  BUCKETS,
+  type BucketKey,
   type EnvSource,
   FUNCTIONS,
   type FunctionDeclaration,
@@ -47,8 +49,16 @@ import {
   TABLES,
   TOPICS,
 } from '../shared/topology';
-import { grantQueueSend, grantSecretRead, grantTableAccess, grantTopicPublish } from './access-grants';
+import {
+  grantBucketRead,
+  grantBucketWrite,
+  grantQueueSend,
+  grantSecretRead,
+  grantTableAccess,
+  grantTopicPublish,
+} from './access-grants';
 import { MedPatchBackup } from './constructs/medpatch-backup';
+import { MedPatchBucket } from './constructs/medpatch-bucket';
 import { FUNCTION_LOG_RETENTION, MedPatchFunction } from './constructs/medpatch-function';
 import { MedPatchQueue } from './constructs/medpatch-queue';
 import { MedPatchRole } from './constructs/medpatch-role';
@@ -103,6 +113,7 @@ export class MedPatchStack extends Stack {
   readonly tables: Record<keyof typeof TABLES, MedPatchTable>;
   readonly queues: Record<QueueKey, MedPatchQueue>;
   readonly topics: Record<keyof typeof TOPICS, MedPatchTopic>;
+  readonly buckets: Record<BucketKey, MedPatchBucket>;
   readonly functions: Record<FunctionKey, MedPatchFunction>;
   readonly cmmsSecret: ISecret;
   /** The key the CMMS secret is encrypted with, when it is a customer-managed one. */
@@ -169,6 +180,15 @@ export class MedPatchStack extends Stack {
           acceptsAlarms: key === 'opsAlerts',
         }),
     );
+    this.buckets = mapRecord(
+      BUCKETS,
+      (declaration) =>
+        new MedPatchBucket(this, declaration.id, {
+          purpose: declaration.purpose,
+          prefix: declaration.prefix,
+          retentionDays: declaration.retentionDays,
+        }),
+    );
     const alarmAction = new SnsAction(this.topics.opsAlerts.topic);
     this.subscribeAudiences(settings, alarmAction);
 
@@ -216,6 +236,7 @@ export class MedPatchStack extends Stack {
       if ('table' in source) return this.tables[source.table].table.tableName;
       if ('queueUrl' in source) return this.queues[source.queueUrl].queue.queueUrl;
       if ('topicArn' in source) return this.topics[source.topicArn].topic.topicArn;
+      if ('bucketName' in source) return this.buckets[source.bucketName].bucket.bucketName;
       if ('value' in source) return source.value;
       switch (source.setting) {
         case 'cmmsSecretArn':
@@ -270,6 +291,7 @@ export class MedPatchStack extends Stack {
           ? { failedInvocations: { encryptionKey: failedInvocationsKey, alarmAction } }
           : {}),
         ...(network ? { network } : {}),
+        ...(declaration.bundledFiles ? { bundledFiles: declaration.bundledFiles } : {}),
         ...(declaration.reservedConcurrency === undefined
           ? {}
           : { reservedConcurrency: declaration.reservedConcurrency }),
@@ -398,6 +420,10 @@ export class MedPatchStack extends Stack {
     }
     new CfnOutput(this, 'CmmsSecretArn', { value: this.cmmsSecret.secretArn });
     new CfnOutput(this, 'TableName', { value: this.tables.main.table.tableName });
+    for (const [key, bucket] of Object.entries(this.buckets)) {
+      const { id, purpose } = BUCKETS[key as BucketKey];
+      new CfnOutput(this, `${id}Name`, { value: bucket.bucket.bucketName, description: purpose });
+    }
     new CfnOutput(this, 'BackupVaultName', { value: this.backup.vault.backupVaultName });
     new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName });
   }
@@ -498,6 +524,8 @@ export class MedPatchStack extends Stack {
     for (const topic of access.topicPublish ?? []) {
       grantTopicPublish(fn.function, this.topics[topic].topic, this.topics[topic].key);
     }
+    for (const bucket of access.bucketWrite ?? []) grantBucketWrite(fn.function, this.buckets[bucket]);
+    for (const bucket of access.bucketRead ?? []) grantBucketRead(fn.function, this.buckets[bucket]);
     if (access.cmmsSecret) grantSecretRead(fn.function, this.cmmsSecret.secretArn, this.cmmsSecretKey);
   }
 }

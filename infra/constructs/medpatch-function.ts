@@ -1,3 +1,4 @@
+import { basename, isAbsolute, join } from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import {
   Alarm,
@@ -10,7 +11,12 @@ import type { ISecurityGroup, ISubnet, IVpc } from 'aws-cdk-lib/aws-ec2';
 import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Architecture, type CfnFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
+import {
+  type ICommandHooks,
+  NodejsFunction,
+  OutputFormat,
+  SourceMapMode,
+} from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -55,11 +61,31 @@ export interface MedPatchFunctionProps {
    * key, and an alarm on it.
    */
   readonly failedInvocations?: { readonly encryptionKey: IKey; readonly alarmAction?: IAlarmAction };
+  /**
+   * Files (paths relative to `projectRoot`) copied next to `index.mjs` in the function's asset instead of being
+   * bundled, e.g. a browser library the function inlines into HTML; the handler reads them beside its module.
+   */
+  readonly bundledFiles?: readonly string[];
   /** Runs the function in these private subnets with this security group. */
   readonly network?: {
     readonly vpc: IVpc;
     readonly subnets: ISubnet[];
     readonly securityGroup: ISecurityGroup;
+  };
+}
+
+/** Command hooks that copy files (relative to the project root) next to the bundle, keeping their names. */
+function copyIntoAsset(files: readonly string[]): ICommandHooks {
+  for (const file of files) {
+    if (isAbsolute(file) || file.split(/[\\/]/).includes('..') || !/^[\w./@-]+$/.test(file)) {
+      throw new Error(`bundledFiles: '${file}' must be a plain path inside the project`);
+    }
+  }
+  return {
+    beforeInstall: () => [],
+    beforeBundling: () => [],
+    afterBundling: (inputDir, outputDir) =>
+      files.map((file) => `cp "${join(inputDir, file)}" "${join(outputDir, basename(file))}"`),
   };
 }
 
@@ -157,6 +183,7 @@ export class MedPatchFunction extends Construct {
         externalModules: [],
         tsconfig: `${props.projectRoot}/tsconfig.json`,
         forceDockerBundling: false,
+        ...(props.bundledFiles?.length ? { commandHooks: copyIntoAsset(props.bundledFiles) } : {}),
       },
     });
 

@@ -350,6 +350,7 @@ describe('functions', () => {
       if ('table' in source) return stack.resolve(stack.tables[source.table].table.tableName);
       if ('queueUrl' in source) return stack.resolve(stack.queues[source.queueUrl].queue.queueUrl);
       if ('topicArn' in source) return stack.resolve(stack.topics[source.topicArn].topic.topicArn);
+      if ('bucketName' in source) return stack.resolve(stack.buckets[source.bucketName].bucket.bucketName);
       if ('value' in source) return source.value;
       if (source.setting === 'cmmsSecretArn') return stack.resolve(stack.cmmsSecret.secretArn);
       // Optional settings DEV_SETTINGS leaves out are not set at all.
