@@ -1,4 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -23,4 +24,12 @@ export function createAwsClients(): AwsClients {
     sns: new SNSClient({}),
     secrets: new SecretsManagerClient({}),
   };
+}
+
+/**
+ * S3 (the posture reports), created only by the functions that use it so the others do not bundle the S3
+ * client. Locally AWS_ENDPOINT_URL_S3 points at fauxqs; an IP endpoint makes the SDK address buckets path-style.
+ */
+export function createS3Client(): S3Client {
+  return new S3Client({});
 }
