@@ -49,3 +49,14 @@ export const CmmsEnv = z
       path: [ENV.cmmsSecretArn],
     },
   );
+
+/** Seconds a presigned report link lasts: at least a minute, at most 12 hours (a role session's longest life). */
+const linkSeconds = (fallback: number) => z.coerce.number().int().min(60).max(43_200).default(fallback);
+
+/** The posture-report function: where reports go, whose they are, and how long their links work. */
+export const ReportsEnv = z.object({
+  [ENV.hospital]: z.string().regex(/^[a-z][a-z0-9-]*$/, 'must be the kebab-case hospital id'),
+  [ENV.reportsBucket]: nonEmpty,
+  [ENV.reportLinkSeconds]: linkSeconds(3600),
+  [ENV.reportRequestLinkSeconds]: linkSeconds(900),
+});
