@@ -1,4 +1,5 @@
 import type { Advisory } from '../domain/advisory';
+import type { CsafValidation } from '../domain/csaf/decode-csaf';
 import type { DigestEntry } from '../domain/alerts';
 import type { Device } from '../domain/device';
 import type { CveEnrichment } from '../domain/enrichment';
@@ -48,6 +49,18 @@ export interface AdvisoryRepository {
   /** Ids of stored advisories naming a manufacturer (the manufacturer index). */
   idsByManufacturer(manufacturerKey: string): Promise<string[]>;
   countAll(): Promise<number>;
+}
+
+/**
+ * Runs the CSAF validator (schema + mandatory tests) on a decoded document that is already bounded in size and
+ * depth. In AWS it is its own function (csaf-validator), so readers of documents do not carry the validator.
+ */
+export interface CsafValidator {
+  /**
+   * The validator's errors and warnings. Throws ValidationError when the document cannot be validated at all
+   * (a permanent verdict on this document) and TransientError when the validator could not be reached.
+   */
+  validate(document: unknown): Promise<CsafValidation>;
 }
 
 export interface FindingRepository {
