@@ -1,6 +1,6 @@
 import type { Advisory } from '../domain/advisory';
-import type { CsafValidation } from '../domain/csaf/decode-csaf';
 import type { DigestEntry } from '../domain/alerts';
+import type { CsafValidation } from '../domain/csaf/decode-csaf';
 import type { Device } from '../domain/device';
 import type { CveEnrichment } from '../domain/enrichment';
 import type { Finding } from '../domain/finding';
