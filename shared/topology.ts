@@ -382,6 +382,44 @@ export const FUNCTIONS = {
     },
     access: { tableRead: ['main'], tableWrite: ['main'], queueSend: ['match', 'prioritize'] },
   },
+  postureReport: {
+    id: 'PostureReportFunction',
+    entry: 'functions/posture-report/handler.ts',
+    description:
+      'Daily: writes the posture report to the private reports bucket and sends one short-lived link; ' +
+      'GET /v1/reports/latest returns a fresh link',
+    memoryMb: 1024,
+    timeoutSeconds: 300,
+    // One daily run plus an on-demand link request at the same moment; overlapping runs write the same keys.
+    reservedConcurrency: 2,
+    triggers: [
+      // Before the 06:00 digest, so the day's mail starts with the overall picture.
+      { kind: 'schedule', expression: 'cron(30 5 * * ? *)', description: 'daily posture report' },
+      { kind: 'http', method: 'GET', path: '/v1/reports/latest' },
+    ],
+    environment: {
+      [ENV.tableName]: { table: 'main' },
+      [ENV.alertsTopicArn]: { topicArn: 'stakeholderAlerts' },
+      [ENV.hospital]: { setting: 'hospital' },
+      [ENV.reportsBucket]: { bucketName: 'reports' },
+      [ENV.reportLinkSeconds]: { value: '3600' },
+      [ENV.reportRequestLinkSeconds]: { value: '900' },
+      // Only to link report rows to the CMMS records; the function never calls the CMMS.
+      [ENV.cmmsKind]: { setting: 'cmmsKind' },
+      [ENV.cmmsBaseUrl]: { setting: 'cmmsBaseUrl' },
+      [ENV.cmmsDeviceTable]: { setting: 'cmmsDeviceTable' },
+    },
+    // The charting library is inlined into every report; shipped beside the bundle instead of inside it.
+    bundledFiles: ['node_modules/echarts/dist/echarts.common.min.js'],
+    // tableWrite only for the publisher's ALERT# ledger (one message per hospital and day).
+    access: {
+      tableRead: ['main'],
+      tableWrite: ['main'],
+      topicPublish: ['stakeholderAlerts'],
+      bucketWrite: ['reports'],
+      bucketRead: ['reports'],
+    },
+  },
 } as const satisfies Record<string, FunctionDeclaration>;
 
 /** Local-only capture of SNS deliveries (stands in for email / SMS endpoints). */
