@@ -1,4 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
@@ -6,7 +7,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 
 /**
  * SDK clients with default configuration: region and credentials from the Lambda environment, and — on the local
- * stack — endpoints from the standard AWS_ENDPOINT_URL_DYNAMODB / _SQS / _SNS variables. The same code runs in
+ * stack — endpoints from the standard AWS_ENDPOINT_URL_DYNAMODB / _SQS / _SNS / _LAMBDA variables. The same code runs in
  * both places; nothing here knows whether it is local.
  */
 export interface AwsClients {
@@ -16,13 +17,42 @@ export interface AwsClients {
   secrets: SecretsManagerClient;
 }
 
+/*
+ * One factory per client: a handler's composition root creates only the clients it uses, so its bundle carries
+ * only those (the client packages are side-effect free, and esbuild drops the factories nobody calls).
+ */
+export function createDynamoDbClient(): DynamoDBClient {
+  return new DynamoDBClient({});
+}
+
+/** Queue URLs name their own host; the resolved endpoint is authoritative in AWS and on the local stack alike. */
+export function createSqsClient(): SQSClient {
+  return new SQSClient({ useQueueUrlAsEndpoint: false });
+}
+
+export function createSnsClient(): SNSClient {
+  return new SNSClient({});
+}
+
+export function createSecretsManagerClient(): SecretsManagerClient {
+  return new SecretsManagerClient({});
+}
+
+/**
+ * Lambda (invoking the csaf-validator function). Locally AWS_ENDPOINT_URL_LAMBDA points at the local runner,
+ * which serves the Invoke API with the in-process handlers.
+ */
+export function createLambdaClient(): LambdaClient {
+  return new LambdaClient({});
+}
+
+/** All four data-plane clients at once; a handler should create only the ones it uses (see the factories). */
 export function createAwsClients(): AwsClients {
   return {
-    dynamodb: new DynamoDBClient({}),
-    // Queue URLs name their own host; the resolved endpoint is authoritative in AWS and on the local stack alike.
-    sqs: new SQSClient({ useQueueUrlAsEndpoint: false }),
-    sns: new SNSClient({}),
-    secrets: new SecretsManagerClient({}),
+    dynamodb: createDynamoDbClient(),
+    sqs: createSqsClient(),
+    sns: createSnsClient(),
+    secrets: createSecretsManagerClient(),
   };
 }
 
