@@ -11,18 +11,19 @@ import { recordManufacturerCsafValidations } from '../../shared/application/reco
 import { MatchQueueEnv, parseEnvironment, TableEnv } from '../../shared/config/env';
 import { ENV } from '../../shared/config/env-names';
 import type { Advisory } from '../../shared/domain/advisory';
-import { createAwsClients } from '../../shared/runtime/aws-clients';
+import { createDynamoDbClient, createSqsClient } from '../../shared/runtime/aws-clients';
 import { httpError, json } from '../../shared/runtime/http';
 
 const MAX_DOCUMENT_BYTES = 5 * 1024 * 1024;
 
 const env = parseEnvironment(TableEnv.extend(MatchQueueEnv.shape));
-const clients = createAwsClients();
-const table = new TableClient(clients.dynamodb, env[ENV.tableName]);
+const dynamodb = createDynamoDbClient();
+const sqs = createSqsClient();
+const table = new TableClient(dynamodb, env[ENV.tableName]);
 const logger = new Logger({ serviceName: 'medpatch-advisory-ingest' });
 const deps = {
   advisories: new DynamoAdvisoryRepository(table),
-  matchQueue: new SqsMatchQueue(clients.sqs, env[ENV.matchQueueUrl]),
+  matchQueue: new SqsMatchQueue(sqs, env[ENV.matchQueueUrl]),
   // A manufacturer's own CSAF with vendor_fix becomes VALIDATED records before the advisory is matched. A failure
   // here never blocks the advisory: without the records the gate simply keeps asking for validation.
   onStored: async (advisory: Advisory) => {

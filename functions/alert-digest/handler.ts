@@ -6,14 +6,15 @@ import { SnsAlertPublisher } from '../../shared/adapters/sns/sns-alert-publisher
 import { sendDailyDigest } from '../../shared/application/alerts-digest';
 import { AlertsTopicEnv, parseEnvironment, TableEnv } from '../../shared/config/env';
 import { ENV } from '../../shared/config/env-names';
-import { createAwsClients } from '../../shared/runtime/aws-clients';
+import { createDynamoDbClient, createSnsClient } from '../../shared/runtime/aws-clients';
 
 const env = parseEnvironment(TableEnv.extend(AlertsTopicEnv.shape));
-const clients = createAwsClients();
-const table = new TableClient(clients.dynamodb, env[ENV.tableName]);
+const dynamodb = createDynamoDbClient();
+const sns = createSnsClient();
+const table = new TableClient(dynamodb, env[ENV.tableName]);
 const deps = {
   digest: new DynamoAlertDigestStore(table),
-  alerts: new SnsAlertPublisher(clients.sns, env[ENV.alertsTopicArn], table),
+  alerts: new SnsAlertPublisher(sns, env[ENV.alertsTopicArn], table),
 };
 const logger = new Logger({ serviceName: 'medpatch-alert-digest' });
 

@@ -16,7 +16,7 @@ import { CmmsEnv, parseEnvironment, TableEnv } from '../../shared/config/env';
 import { ENV } from '../../shared/config/env-names';
 import { verifySignature } from '../../shared/domain/hmac';
 import { ConfigurationError } from '../../shared/errors';
-import { createAwsClients } from '../../shared/runtime/aws-clients';
+import { createDynamoDbClient, createSecretsManagerClient } from '../../shared/runtime/aws-clients';
 import { lazyCmmsConnector } from '../../shared/runtime/cmms-connector';
 import { httpError, json } from '../../shared/runtime/http';
 
@@ -24,15 +24,16 @@ const MAX_BODY_BYTES = 64 * 1024;
 
 const env = parseEnvironment(TableEnv.extend({ [ENV.enrichmentHmacKey]: z.string().optional().default('') }));
 const cmmsEnv = parseEnvironment(CmmsEnv);
-const clients = createAwsClients();
-const table = new TableClient(clients.dynamodb, env[ENV.tableName]);
+const dynamodb = createDynamoDbClient();
+const secrets = createSecretsManagerClient();
+const table = new TableClient(dynamodb, env[ENV.tableName]);
 const deps = {
   devices: new DynamoDeviceRepository(table),
   findings: new DynamoFindingRepository(table),
   validations: new DynamoValidationRepository(table),
 };
 const replayGuard = new DynamoReplayGuard(table, 'change-enrichment');
-const connector = lazyCmmsConnector(cmmsEnv, clients.secrets);
+const connector = lazyCmmsConnector(cmmsEnv, secrets);
 const logger = new Logger({ serviceName: 'medpatch-change-enrichment' });
 
 const KeysInSecret = z.union([
@@ -46,7 +47,7 @@ function loadHmacKeys(): Promise<string[]> {
   hmacKeys ??= (async () => {
     const secretArn = cmmsEnv[ENV.cmmsSecretArn];
     if (!secretArn) return env[ENV.enrichmentHmacKey] ? [env[ENV.enrichmentHmacKey]] : [];
-    const secret = await clients.secrets.send(new GetSecretValueCommand({ SecretId: secretArn }));
+    const secret = await secrets.send(new GetSecretValueCommand({ SecretId: secretArn }));
     const parsed = KeysInSecret.safeParse(JSON.parse(secret.SecretString ?? '{}'));
     if (!parsed.success)
       throw new ConfigurationError(

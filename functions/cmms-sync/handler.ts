@@ -7,7 +7,11 @@ import { syncDevices } from '../../shared/application/sync-devices';
 import { CmmsEnv, MatchQueueEnv, parseEnvironment, TableEnv } from '../../shared/config/env';
 import { ENV } from '../../shared/config/env-names';
 import { ValidationError } from '../../shared/errors';
-import { createAwsClients } from '../../shared/runtime/aws-clients';
+import {
+  createDynamoDbClient,
+  createSecretsManagerClient,
+  createSqsClient,
+} from '../../shared/runtime/aws-clients';
 import { lazyCmmsConnector } from '../../shared/runtime/cmms-connector';
 
 const env = parseEnvironment(TableEnv.extend(MatchQueueEnv.shape));
@@ -30,11 +34,13 @@ const mappingEnv = parseEnvironment(
       }),
   }),
 );
-const clients = createAwsClients();
-const table = new TableClient(clients.dynamodb, env[ENV.tableName]);
+const dynamodb = createDynamoDbClient();
+const sqs = createSqsClient();
+const secrets = createSecretsManagerClient();
+const table = new TableClient(dynamodb, env[ENV.tableName]);
 const devices = new DynamoDeviceRepository(table);
-const matchQueue = new SqsMatchQueue(clients.sqs, env[ENV.matchQueueUrl]);
-const connector = lazyCmmsConnector(cmmsEnv, clients.secrets, connectorExtras());
+const matchQueue = new SqsMatchQueue(sqs, env[ENV.matchQueueUrl]);
+const connector = lazyCmmsConnector(cmmsEnv, secrets, connectorExtras());
 const logger = new Logger({ serviceName: 'medpatch-cmms-sync' });
 
 /** Deploy settings cmmsDeviceTable / cmmsFieldMap, in the shape of the configured connector's settings. */

@@ -5,7 +5,11 @@ import { DynamoWorkOrderRepository } from '../../shared/adapters/dynamodb/work-o
 import { dispatchWorkOrder } from '../../shared/application/dispatch-work-order';
 import { CmmsEnv, parseEnvironment, TableEnv } from '../../shared/config/env';
 import { ENV } from '../../shared/config/env-names';
-import { createAwsClients } from '../../shared/runtime/aws-clients';
+import {
+  createDynamoDbClient,
+  createSecretsManagerClient,
+  createSqsClient,
+} from '../../shared/runtime/aws-clients';
 import { lazyCmmsConnector } from '../../shared/runtime/cmms-connector';
 import { sqsConsumer } from '../../shared/runtime/sqs-batch';
 
@@ -16,10 +20,12 @@ const env = parseEnvironment(
   }),
 );
 const cmmsEnv = parseEnvironment(CmmsEnv);
-const clients = createAwsClients();
-const table = new TableClient(clients.dynamodb, env[ENV.tableName]);
+const dynamodb = createDynamoDbClient();
+const sqs = createSqsClient();
+const secrets = createSecretsManagerClient();
+const table = new TableClient(dynamodb, env[ENV.tableName]);
 const workOrders = new DynamoWorkOrderRepository(table);
-const connector = lazyCmmsConnector(cmmsEnv, clients.secrets, {
+const connector = lazyCmmsConnector(cmmsEnv, secrets, {
   workOrderTable: env[ENV.cmmsWorkOrderTable],
   ...(env[ENV.cmmsMaxRetryAfterSeconds] ? { maxRetryAfterSeconds: env[ENV.cmmsMaxRetryAfterSeconds] } : {}),
 });
@@ -36,5 +42,5 @@ export const handler = sqsConsumer(
     logger.info('dispatched', { correlationId: message.correlationId, ...outcome });
   },
   // A Retry-After beyond the connector's cap holds the message until then instead of burning its receives.
-  { fifo: true, holdRateLimited: clients.sqs },
+  { fifo: true, holdRateLimited: sqs },
 );

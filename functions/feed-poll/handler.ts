@@ -10,7 +10,7 @@ import { SqsMatchQueue, SqsPrioritizeQueue } from '../../shared/adapters/sqs/sqs
 import { FeedConfig, type PollReport, pollFeeds } from '../../shared/application/poll-feeds';
 import { MatchQueueEnv, PrioritizeQueueEnv, parseEnvironment, TableEnv } from '../../shared/config/env';
 import { ENV } from '../../shared/config/env-names';
-import { createAwsClients } from '../../shared/runtime/aws-clients';
+import { createDynamoDbClient, createSqsClient } from '../../shared/runtime/aws-clients';
 
 /** MEDPATCH_FEED_CONFIG: JSON text, checked at cold start; unset or empty means no feed at all. */
 const FeedConfigText = z
@@ -41,17 +41,18 @@ const env = parseEnvironment(
     .extend({ [ENV.feedConfig]: FeedConfigText }),
 );
 
-const clients = createAwsClients();
-const table = new TableClient(clients.dynamodb, env[ENV.tableName]);
+const dynamodb = createDynamoDbClient();
+const sqs = createSqsClient();
+const table = new TableClient(dynamodb, env[ENV.tableName]);
 const enrichment = new DynamoEnrichmentRepository(table);
 const findings = new DynamoFindingRepository(table);
-const prioritizeQueue = new SqsPrioritizeQueue(clients.sqs, env[ENV.prioritizeQueueUrl]);
+const prioritizeQueue = new SqsPrioritizeQueue(sqs, env[ENV.prioritizeQueueUrl]);
 const deps = {
   fetcher: new FetchFeedFetcher(),
   watermarks: new DynamoFeedWatermarkRepository(table),
   ingest: {
     advisories: new DynamoAdvisoryRepository(table),
-    matchQueue: new SqsMatchQueue(clients.sqs, env[ENV.matchQueueUrl]),
+    matchQueue: new SqsMatchQueue(sqs, env[ENV.matchQueueUrl]),
   },
   enrich: { enrichment, findings, prioritizeQueue },
 };

@@ -8,18 +8,19 @@ import { matchChange } from '../../shared/application/match-changes';
 import { MatchMessage } from '../../shared/application/messages';
 import { PrioritizeQueueEnv, parseEnvironment, TableEnv } from '../../shared/config/env';
 import { ENV } from '../../shared/config/env-names';
-import { createAwsClients } from '../../shared/runtime/aws-clients';
+import { createDynamoDbClient, createSqsClient } from '../../shared/runtime/aws-clients';
 import { sqsConsumer } from '../../shared/runtime/sqs-batch';
 
 // Composition root: parsed and built once per container.
 const env = parseEnvironment(TableEnv.extend(PrioritizeQueueEnv.shape));
-const clients = createAwsClients();
-const table = new TableClient(clients.dynamodb, env[ENV.tableName]);
+const dynamodb = createDynamoDbClient();
+const sqs = createSqsClient();
+const table = new TableClient(dynamodb, env[ENV.tableName]);
 const deps = {
   devices: new DynamoDeviceRepository(table),
   advisories: new DynamoAdvisoryRepository(table),
   findings: new DynamoFindingRepository(table),
-  prioritizeQueue: new SqsPrioritizeQueue(clients.sqs, env[ENV.prioritizeQueueUrl]),
+  prioritizeQueue: new SqsPrioritizeQueue(sqs, env[ENV.prioritizeQueueUrl]),
 };
 const logger = new Logger({ serviceName: 'medpatch-matcher' });
 

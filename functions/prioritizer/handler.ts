@@ -17,7 +17,7 @@ import { PrioritizeMessage } from '../../shared/application/messages';
 import { AlertsTopicEnv, parseEnvironment, TableEnv, WorkOrderQueueEnv } from '../../shared/config/env';
 import { ENV } from '../../shared/config/env-names';
 import { cmmsRecordLink } from '../../shared/domain/alerts';
-import { createAwsClients } from '../../shared/runtime/aws-clients';
+import { createDynamoDbClient, createSnsClient, createSqsClient } from '../../shared/runtime/aws-clients';
 import { sqsConsumer } from '../../shared/runtime/sqs-batch';
 
 const env = parseEnvironment(TableEnv.extend(WorkOrderQueueEnv.shape).extend(AlertsTopicEnv.shape));
@@ -29,8 +29,10 @@ const linkEnv = parseEnvironment(
     [ENV.cmmsWorkOrderTable]: z.string().optional(),
   }),
 );
-const clients = createAwsClients();
-const table = new TableClient(clients.dynamodb, env[ENV.tableName]);
+const dynamodb = createDynamoDbClient();
+const sqs = createSqsClient();
+const sns = createSnsClient();
+const table = new TableClient(dynamodb, env[ENV.tableName]);
 const deps = {
   devices: new DynamoDeviceRepository(table),
   advisories: new DynamoAdvisoryRepository(table),
@@ -38,8 +40,8 @@ const deps = {
   validations: new DynamoValidationRepository(table),
   enrichment: new DynamoEnrichmentRepository(table),
   workOrders: new DynamoWorkOrderRepository(table),
-  workOrderQueue: new SqsWorkOrderQueue(clients.sqs, env[ENV.workOrderQueueUrl]),
-  alerts: new SnsAlertPublisher(clients.sns, env[ENV.alertsTopicArn], table),
+  workOrderQueue: new SqsWorkOrderQueue(sqs, env[ENV.workOrderQueueUrl]),
+  alerts: new SnsAlertPublisher(sns, env[ENV.alertsTopicArn], table),
   // Read per finding, cached briefly: a policy change applies to assessments within seconds.
   policy: new DynamoPolicyRepository(table, { cacheMs: 10_000 }),
   profiles: new DynamoMds2ProfileRepository(table),

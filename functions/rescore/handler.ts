@@ -5,14 +5,15 @@ import { SqsPrioritizeQueue } from '../../shared/adapters/sqs/sqs-queues';
 import { rescoreOpenFindings } from '../../shared/application/rescore-findings';
 import { PrioritizeQueueEnv, parseEnvironment, TableEnv } from '../../shared/config/env';
 import { ENV } from '../../shared/config/env-names';
-import { createAwsClients } from '../../shared/runtime/aws-clients';
+import { createDynamoDbClient, createSqsClient } from '../../shared/runtime/aws-clients';
 
 const env = parseEnvironment(TableEnv.extend(PrioritizeQueueEnv.shape));
-const clients = createAwsClients();
-const table = new TableClient(clients.dynamodb, env[ENV.tableName]);
+const dynamodb = createDynamoDbClient();
+const sqs = createSqsClient();
+const table = new TableClient(dynamodb, env[ENV.tableName]);
 const deps = {
   findings: new DynamoFindingRepository(table),
-  prioritizeQueue: new SqsPrioritizeQueue(clients.sqs, env[ENV.prioritizeQueueUrl]),
+  prioritizeQueue: new SqsPrioritizeQueue(sqs, env[ENV.prioritizeQueueUrl]),
 };
 const logger = new Logger({ serviceName: 'medpatch-rescore' });
 

@@ -16,7 +16,12 @@ import {
 } from '../../shared/config/env';
 import { ENV } from '../../shared/config/env-names';
 import { ConfigurationError } from '../../shared/errors';
-import { createAwsClients } from '../../shared/runtime/aws-clients';
+import {
+  createDynamoDbClient,
+  createSecretsManagerClient,
+  createSnsClient,
+  createSqsClient,
+} from '../../shared/runtime/aws-clients';
 import { lazyCmmsConnector } from '../../shared/runtime/cmms-connector';
 
 const env = parseEnvironment(
@@ -27,16 +32,19 @@ const env = parseEnvironment(
     }),
 );
 const cmmsEnv = parseEnvironment(CmmsEnv);
-const clients = createAwsClients();
-const table = new TableClient(clients.dynamodb, env[ENV.tableName]);
-const connector = lazyCmmsConnector(cmmsEnv, clients.secrets, {
+const dynamodb = createDynamoDbClient();
+const sqs = createSqsClient();
+const sns = createSnsClient();
+const secrets = createSecretsManagerClient();
+const table = new TableClient(dynamodb, env[ENV.tableName]);
+const connector = lazyCmmsConnector(cmmsEnv, secrets, {
   workOrderTable: env[ENV.cmmsWorkOrderTable],
 });
 const deps = {
   workOrders: new DynamoWorkOrderRepository(table),
   findings: new DynamoFindingRepository(table),
-  workOrderQueue: new SqsWorkOrderQueue(clients.sqs, env[ENV.workOrderQueueUrl]),
-  alerts: new SnsAlertPublisher(clients.sns, env[ENV.alertsTopicArn], table),
+  workOrderQueue: new SqsWorkOrderQueue(sqs, env[ENV.workOrderQueueUrl]),
+  alerts: new SnsAlertPublisher(sns, env[ENV.alertsTopicArn], table),
   policy: new DynamoPolicyRepository(table),
 };
 const logger = new Logger({ serviceName: 'medpatch-status-sync' });

@@ -13,19 +13,20 @@ import { normalizeManufacturer } from '../../shared/domain/manufacturer';
 import { rolesOfPrincipal } from '../../shared/domain/policy';
 import { parseValidationJson } from '../../shared/domain/validation';
 import { AuthError, ValidationError } from '../../shared/errors';
-import { createAwsClients } from '../../shared/runtime/aws-clients';
+import { createDynamoDbClient, createSqsClient } from '../../shared/runtime/aws-clients';
 import { httpError, json } from '../../shared/runtime/http';
 
 const MAX_BODY_BYTES = 64 * 1024;
 
 const env = parseEnvironment(TableEnv.extend(PrioritizeQueueEnv.shape));
-const clients = createAwsClients();
-const table = new TableClient(clients.dynamodb, env[ENV.tableName]);
+const dynamodb = createDynamoDbClient();
+const sqs = createSqsClient();
+const table = new TableClient(dynamodb, env[ENV.tableName]);
 const deps = {
   validations: new DynamoValidationRepository(table),
   devices: new DynamoDeviceRepository(table),
   findings: new DynamoFindingRepository(table),
-  prioritizeQueue: new SqsPrioritizeQueue(clients.sqs, env[ENV.prioritizeQueueUrl]),
+  prioritizeQueue: new SqsPrioritizeQueue(sqs, env[ENV.prioritizeQueueUrl]),
   policy: new DynamoPolicyRepository(table),
 };
 const logger = new Logger({ serviceName: 'medpatch-validation-api' });
