@@ -11,7 +11,7 @@ import {
   ServerlessChecks,
 } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
-import { FUNCTIONS, type FunctionDeclaration, type FunctionKey } from '../shared/topology';
+import { BUCKETS, FUNCTIONS, type FunctionDeclaration, type FunctionKey } from '../shared/topology';
 import type { MedPatchStack } from './stack';
 
 /**
@@ -145,6 +145,42 @@ export function acknowledgeNagFindings(stack: MedPatchStack): void {
           'covers only versions and aliases of this one function.',
       });
     }
+  }
+
+  for (const [key, bucket] of Object.entries(stack.buckets)) {
+    const { prefix } = BUCKETS[key as keyof typeof BUCKETS];
+    const logicalId = Stack.of(bucket).resolve((bucket.bucket.node.defaultChild as CfnResource).logicalId);
+    for (const [fnKey, fn] of Object.entries(stack.functions)) {
+      const { access } = FUNCTIONS[fnKey as FunctionKey] as FunctionDeclaration;
+      if (!access.bucketRead?.includes(key as never) && !access.bucketWrite?.includes(key as never)) continue;
+      Validations.of(fn.role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>/${prefix}*]`,
+        reason:
+          `S3 object permissions name objects by key; "${prefix}*" is the one prefix the reports live under ` +
+          '(keys carry the hospital and the day). Actions are named (PutObject / GetObject), ListBucket is ' +
+          'conditioned on the same prefix, and the key may be used only through S3.',
+      });
+    }
+    const replication =
+      'The bucket holds posture reports, a rendering of the evidence in the DynamoDB table (which has ' +
+      'point-in-time recovery and AWS Backup): any report can be written again from the table, so a cross-region ' +
+      'replica (a second bucket, key and role per hospital) would protect nothing that is not already protected. ' +
+      'Versioning keeps overwritten copies for 30 days.';
+    Validations.of(bucket.bucket).acknowledge({
+      id: 'HIPAA.Security-S3BucketReplicationEnabled',
+      reason: replication,
+    });
+    Validations.of(bucket.accessLogs).acknowledge({
+      id: 'HIPAA.Security-S3BucketReplicationEnabled',
+      reason: `Server access logs of the reports bucket. ${replication}`,
+    });
+    Validations.of(bucket.accessLogs).acknowledge({
+      id: 'HIPAA.Security-S3DefaultEncryptionKMS',
+      reason:
+        'S3 server access log delivery cannot write to a bucket whose default encryption is SSE-KMS; SSE-S3 ' +
+        '(AES-256) is the only supported encryption for a log destination. The bucket is private, TLS-only and ' +
+        'holds request logs, not reports.',
+    });
   }
 
   for (const queue of Object.values(stack.queues)) {

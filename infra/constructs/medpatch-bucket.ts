@@ -40,6 +40,9 @@ export class MedPatchBucket extends Construct {
       );
     }
     this.prefix = props.prefix;
+    // Log delivery by bucket policy (the logging service principal, this bucket as source) instead of the
+    // LogDeliveryWrite ACL, so both buckets keep ACLs disabled. Scoped to this construct's children.
+    this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
     this.key = new Key(this, 'Key', {
       description: `Encrypts the MedPatch ${props.purpose}`,
       enableKeyRotation: true,

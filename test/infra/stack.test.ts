@@ -6,6 +6,8 @@ import { acknowledgeNagFindings, medPatchNagPacks } from '../../infra/nag';
 import { DEV_SETTINGS } from '../../infra/settings';
 import { MedPatchStack } from '../../infra/stack';
 import {
+  BUCKETS,
+  type BucketKey,
   type EnvSource,
   FUNCTIONS,
   type FunctionDeclaration,
@@ -48,7 +50,7 @@ interface PolicyProperties {
   Roles: { Ref: string }[];
 }
 
-const DATA_PLANE = /^(dynamodb|sqs|sns|secretsmanager|kms):/;
+const DATA_PLANE = /^(dynamodb|sqs|sns|secretsmanager|kms|s3):/;
 
 let app: App;
 let stack: MedPatchStack;
@@ -101,6 +103,17 @@ function resourcesGranted(key: FunctionKey, action: string): unknown[] {
 }
 
 const functionEntries = Object.entries(FUNCTIONS) as [FunctionKey, FunctionDeclaration][];
+const bucketEntries = Object.entries(BUCKETS) as [BucketKey, (typeof BUCKETS)[BucketKey]][];
+
+/** `arn:…:<bucket>/<declared prefix>*` of a topology bucket, as CloudFormation renders it. */
+function prefixObjectsOf(key: BucketKey): unknown {
+  return stack.resolve(stack.buckets[key].objectsArn());
+}
+
+function isBucketPrefixObjects(resource: unknown): boolean {
+  const json = JSON.stringify(resource);
+  return bucketEntries.some(([key]) => JSON.stringify(prefixObjectsOf(key)) === json);
+}
 
 beforeAll(() => {
   app = new App();
@@ -286,6 +299,105 @@ describe('encryption at rest and in transit', () => {
   });
 });
 
+describe('the reports bucket', () => {
+  interface BucketProperties {
+    BucketEncryption?: {
+      ServerSideEncryptionConfiguration: {
+        ServerSideEncryptionByDefault: { SSEAlgorithm: string; KMSMasterKeyID?: unknown };
+        BucketKeyEnabled?: boolean;
+      }[];
+    };
+    PublicAccessBlockConfiguration?: Record<string, boolean>;
+    VersioningConfiguration?: { Status: string };
+    LoggingConfiguration?: { DestinationBucketName?: unknown };
+    LifecycleConfiguration?: {
+      Rules: { Status: string; Prefix?: string; ExpirationInDays?: number }[];
+    };
+  }
+  const bucketJson = (key: BucketKey) => {
+    const id = stack.getLogicalId(stack.buckets[key].bucket.node.defaultChild as CfnElement);
+    return { id, resource: template.toJSON().Resources[id] as CfnResourceJson<BucketProperties> };
+  };
+
+  it('encrypts reports with its own rotating customer-managed KMS key (SSE-KMS, bucket keys on)', () => {
+    for (const [key] of bucketEntries) {
+      const { id, resource } = bucketJson(key);
+      const [rule] = resource.Properties.BucketEncryption?.ServerSideEncryptionConfiguration ?? [];
+      expect(rule?.ServerSideEncryptionByDefault.SSEAlgorithm, id).toBe('aws:kms');
+      expect(rule?.ServerSideEncryptionByDefault.KMSMasterKeyID, id).toEqual(
+        stack.resolve(stack.buckets[key].key.keyArn),
+      );
+      expect(rule?.BucketKeyEnabled, id).toBe(true);
+    }
+  });
+
+  it('blocks every kind of public access and denies requests without TLS', () => {
+    const policies = resourcesOf<{ Bucket: unknown; PolicyDocument: { Statement: unknown[] } }>(
+      'AWS::S3::BucketPolicy',
+    );
+    for (const [key] of bucketEntries) {
+      const { id, resource } = bucketJson(key);
+      expect(resource.Properties.PublicAccessBlockConfiguration, id).toEqual({
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      });
+      const policy = policies.find(([, p]) => logicalIdOf(p.Properties.Bucket) === id);
+      expect(policy?.[1].Properties.PolicyDocument.Statement, id).toContainEqual(
+        expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+      );
+    }
+  });
+
+  it('is versioned, logs access, expires reports after the declared retention and survives stack deletion', () => {
+    for (const [key, declaration] of bucketEntries) {
+      const { id, resource } = bucketJson(key);
+      expect(resource.Properties.VersioningConfiguration?.Status, id).toBe('Enabled');
+      expect(logicalIdOf(resource.Properties.LoggingConfiguration?.DestinationBucketName), id).toBe(
+        stack.getLogicalId(stack.buckets[key].accessLogs.node.defaultChild as CfnElement),
+      );
+      expect(resource.Properties.LifecycleConfiguration?.Rules, id).toContainEqual(
+        expect.objectContaining({
+          Status: 'Enabled',
+          Prefix: declaration.prefix,
+          ExpirationInDays: declaration.retentionDays,
+        }),
+      );
+      expect(resource.DeletionPolicy, id).toBe('Retain');
+    }
+  });
+
+  it('lets only the functions that declare it write (PutObject) or read (GetObject, prefix-listing) reports', () => {
+    for (const [key, declaration] of functionEntries) {
+      const s3Statements = statementsOfFunction(key).filter((statement) =>
+        asArray(statement.Action).some((action) => action.startsWith('s3:')),
+      );
+      const writes = declaration.access.bucketWrite ?? [];
+      const reads = declaration.access.bucketRead ?? [];
+      const s3Actions = s3Statements.flatMap((statement) => asArray(statement.Action)).sort();
+      expect(s3Actions, key).toEqual(
+        [
+          ...(writes.length > 0 ? ['s3:PutObject'] : []),
+          ...(reads.length > 0 ? ['s3:GetObject', 's3:ListBucket'] : []),
+        ].sort(),
+      );
+      expect(sortedJson(resourcesGranted(key, 's3:PutObject')), key).toEqual(
+        sortedJson(writes.map(prefixObjectsOf)),
+      );
+      expect(sortedJson(resourcesGranted(key, 's3:GetObject')), key).toEqual(
+        sortedJson(reads.map(prefixObjectsOf)),
+      );
+      for (const statement of s3Statements.filter((s) => asArray(s.Action).includes('s3:ListBucket'))) {
+        expect(statement.Condition, key).toEqual({
+          StringLike: { 's3:prefix': reads.map((b) => `${BUCKETS[b].prefix}*`) },
+        });
+      }
+    }
+    expect(FUNCTIONS.postureReport.access.bucketWrite).toEqual(['reports']);
+  });
+});
+
 describe('the evidence table', () => {
   it('has point-in-time recovery and deletion protection and is retained on stack deletion', () => {
     for (const [id, table] of resourcesOf<{
@@ -429,9 +541,9 @@ describe('least privilege', () => {
       policy.Properties.PolicyDocument.Statement.filter((statement) => {
         const actions = asArray(statement.Action);
         if (!actions.some((action) => DATA_PLANE.test(action))) return false;
-        return (
-          actions.some((action) => action.includes('*')) || JSON.stringify(statement.Resource).includes('*')
-        );
+        // S3 objects are named by key: the one allowed "*" ends a declared bucket prefix (`<bucket>/reports/*`).
+        const resources = asArray(statement.Resource).filter((resource) => !isBucketPrefixObjects(resource));
+        return actions.some((action) => action.includes('*')) || JSON.stringify(resources).includes('*');
       }).map((statement) => ({ id, statement })),
     );
 
@@ -466,6 +578,7 @@ describe('least privilege', () => {
         ...(access.queueSend ?? []).map((q) => stack.resolve(stack.queues[q].key.keyArn)),
         ...(access.topicPublish ?? []).map((t) => stack.resolve(stack.topics[t].key.keyArn)),
         ...(access.tableWrite ?? []).map((t) => stack.resolve(stack.tables[t].key.keyArn)),
+        ...(access.bucketWrite ?? []).map((b) => stack.resolve(stack.buckets[b].key.keyArn)),
         ...(ownDeadLetters ? [stack.resolve(stack.failedInvocationsKey.keyArn)] : []),
       ];
 
