@@ -17,6 +17,21 @@ export interface Actor {
 }
 
 /** Devices mirrored from the CMMS. Writes only what changed, each change with its audit event. */
+export interface StoredDeviceSummary {
+  deviceId: string;
+  sourceRecordId: string;
+  status: Device['status'];
+  /** The stored content's hash (absent for items written before it was recorded). */
+  contentHash?: string;
+}
+
+/**
+ * Content hashes of EVERY stored device of one source, read once at the start of a full sync: a device absent
+ * from the map was not stored then. Lets `saveChanged` skip reading devices whose content is unchanged and devices
+ * that are new (their writes stay conditional, so a concurrent writer is still detected).
+ */
+export type StoredDeviceHashes = ReadonlyMap<string, string | undefined>;
+
 export interface DeviceRepository {
   /**
    * Stores the devices whose content changed; returns those (unchanged ones are not written). `created` names the
@@ -25,15 +40,14 @@ export interface DeviceRepository {
   saveChanged(
     devices: readonly Device[],
     actor: Actor,
+    stored?: StoredDeviceHashes,
   ): Promise<{ changed: Device[]; unchanged: number; created?: string[]; outboxIds?: string[] }>;
   /** Outbox entries (device ids whose device-changed message may not have been sent yet), oldest first. */
   pendingMatches?(): Promise<{ id: string; deviceIds: string[] }[]>;
   /** Removes outbox entries once their messages are on the match queue. */
   clearPendingMatches?(ids: readonly string[]): Promise<void>;
-  /** Id, source record id and status of every stored device of a source (full reconciliation). */
-  listSourceSummaries?(
-    source: string,
-  ): Promise<{ deviceId: string; sourceRecordId: string; status: Device['status'] }[]>;
+  /** Id, source record id, status and content hash of every stored device of a source (full sync). */
+  listSourceSummaries?(source: string): Promise<StoredDeviceSummary[]>;
   get(deviceId: string): Promise<Device | null>;
   listByManufacturer(manufacturerKey: string): Promise<Device[]>;
   listAll(): Promise<Device[]>;

@@ -1,5 +1,12 @@
 import type { Device } from '../domain/device';
-import type { Actor, DeviceRepository, DeviceSource, MatchQueue } from './ports';
+import type {
+  Actor,
+  DeviceRepository,
+  DeviceSource,
+  MatchQueue,
+  StoredDeviceHashes,
+  StoredDeviceSummary,
+} from './ports';
 
 export interface SyncDevicesDeps {
   source: DeviceSource;
@@ -62,7 +69,11 @@ export async function syncDevices(deps: SyncDevicesDeps, command: SyncDevicesCom
   report.resent = await resendOutbox(deps);
 
   const reconcile = command.mode === 'full' && command.reconcile !== false;
-  const storedBefore = reconcile ? await storedSummaries(deps.devices, sourceName) : [];
+  // A full sync reads the stored devices' summaries once (ids, statuses, content hashes): reconciliation needs
+  // them, and with the hashes the store skips reading every unchanged or new device again, page by page.
+  const storedBefore = command.mode === 'full' ? await storedSummaries(deps.devices, sourceName) : [];
+  const storedHashes: StoredDeviceHashes | undefined =
+    command.mode === 'full' ? new Map(storedBefore.map((d) => [d.deviceId, d.contentHash])) : undefined;
   const seenRecordIds = new Set<string>();
   const newDevices: string[] = [];
   let newCount = 0;
@@ -93,7 +104,7 @@ export async function syncDevices(deps: SyncDevicesDeps, command: SyncDevicesCom
         // A record that could not be mapped is still in the CMMS: it must not be reported missing.
         for (const rejected of page.rejected) seenRecordIds.add(rejected.sourceRecordId ?? rejected.recordId);
       }
-      const saved = await deps.devices.saveChanged(page.devices, command.actor);
+      const saved = await deps.devices.saveChanged(page.devices, command.actor, storedHashes);
       report.written += saved.changed.length;
       report.unchanged += saved.unchanged;
       const created = saved.created ?? [];
@@ -156,10 +167,7 @@ async function* readAhead<T>(pages: AsyncIterable<T>): AsyncIterable<T> {
   }
 }
 
-async function storedSummaries(
-  devices: DeviceRepository,
-  source: string,
-): Promise<{ deviceId: string; sourceRecordId: string; status: Device['status'] }[]> {
+async function storedSummaries(devices: DeviceRepository, source: string): Promise<StoredDeviceSummary[]> {
   if (devices.listSourceSummaries) return devices.listSourceSummaries(source);
   return (await devices.listAll())
     .filter((d) => d.source === source)

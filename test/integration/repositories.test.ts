@@ -156,6 +156,69 @@ describe('DynamoDB and SNS adapters against DynamoDB Local and fauxqs', () => {
       expect(JSON.parse(String(contestedEvents[2]?.before)).location).toBe('moved by another writer');
     });
 
+    it("with a full sync's snapshot of stored hashes, reads only the changed stored devices, never unchanged or new ones", async () => {
+      const batch = devices('SNAP', 8);
+      await new DynamoDeviceRepository(table).saveChanged(batch.slice(0, 6), SYNC);
+      const snapshot = new Map(
+        (await new DynamoDeviceRepository(table).listSourceSummaries('csv'))
+          .filter((d) => d.deviceId.startsWith('csv:SNAP-'))
+          .map((d) => [d.deviceId, d.contentHash]),
+      );
+      expect(snapshot.size).toBe(6);
+      expect([...snapshot.values()].every((h) => typeof h === 'string' && h.length > 0)).toBe(true);
+
+      class CountingTable extends TableClient {
+        readKeys: string[] = [];
+        override async getMany(keyList: readonly { pk: string; sk: string }[], projection?: string[]) {
+          this.readKeys.push(...keyList.map((k) => k.pk));
+          return super.getMany(keyList, projection);
+        }
+      }
+      const counting = new CountingTable(dynamodb, stack.tableNames.main);
+      // Devices 0-3 unchanged, 4-5 edited, 6-7 new.
+      const next = batch.map((d, i) => (i === 4 || i === 5 ? { ...d, location: 'Ward 9' } : d));
+      const result = await new DynamoDeviceRepository(counting).saveChanged(next, SYNC, snapshot);
+
+      expect(counting.readKeys.sort()).toEqual([
+        `DEVICE#${batch[4]?.deviceId}`,
+        `DEVICE#${batch[5]?.deviceId}`,
+      ]);
+      expect(result.changed.map((d) => d.deviceId).sort()).toEqual(
+        [4, 5, 6, 7].map((i) => batch[i]?.deviceId).sort(),
+      );
+      expect(result.created.sort()).toEqual([batch[6]?.deviceId, batch[7]?.deviceId].sort());
+      expect(result.unchanged).toBe(4);
+      const edited = await auditEvents(`DEVICE#${batch[4]?.deviceId}`);
+      expect(edited.map((e) => e.action)).toEqual(['DEVICE_CREATED', 'DEVICE_UPDATED']);
+      expect(JSON.parse(String(edited[1]?.before)).location).toBe(batch[4]?.location);
+    });
+
+    it('a device the snapshot calls new but another writer stored meanwhile is compared, not overwritten blindly', async () => {
+      const [device] = devices('SNAPRACE', 1) as [Device];
+      const emptySnapshot = new Map<string, string | undefined>();
+      // Another writer stores the device after the snapshot was taken.
+      await new DynamoDeviceRepository(table).saveChanged([{ ...device, location: 'elsewhere' }], {
+        actor: 'other-writer',
+        reason: 'race',
+      });
+      const result = await new DynamoDeviceRepository(table).saveChanged([device], SYNC, emptySnapshot);
+      expect(result.changed).toEqual([device]);
+      expect(result.created).toEqual([]);
+      expect(await new DynamoDeviceRepository(table).get(device.deviceId)).toEqual(device);
+      const events = await auditEvents(`DEVICE#${device.deviceId}`);
+      expect(events.map((e) => `${e.action}:${e.actor}`)).toEqual([
+        'DEVICE_CREATED:other-writer',
+        'DEVICE_UPDATED:test-sync',
+      ]);
+
+      // And when the other writer stored exactly this content, nothing is written a second time.
+      const [same] = devices('SNAPSAME', 1) as [Device];
+      await new DynamoDeviceRepository(table).saveChanged([same], { actor: 'other-writer', reason: 'race' });
+      const again = await new DynamoDeviceRepository(table).saveChanged([same], SYNC, emptySnapshot);
+      expect(again.changed).toEqual([]);
+      expect((await auditEvents(`DEVICE#${same.deviceId}`)).length).toBe(1);
+    });
+
     it('stores a device named twice in one call once, with its last content', async () => {
       const repo = new DynamoDeviceRepository(table);
       const [first] = devices('TWICE', 1) as [Device];

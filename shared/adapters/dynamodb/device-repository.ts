@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import type { Actor, DeviceRepository } from '../../application/ports';
+import type {
+  Actor,
+  DeviceRepository,
+  StoredDeviceHashes,
+  StoredDeviceSummary,
+} from '../../application/ports';
 import { Device } from '../../domain/device';
 import { deviceManufacturerKey } from '../../domain/matching';
 import { TransientError } from '../../errors';
@@ -53,24 +58,35 @@ export class DynamoDeviceRepository implements DeviceRepository {
   async saveChanged(
     devices: readonly Device[],
     actor: Actor,
+    storedHashes?: StoredDeviceHashes,
   ): Promise<{ changed: Device[]; unchanged: number; created: string[]; outboxIds: string[] }> {
     // A device named twice is stored once, with its last content (a transaction cannot touch one item twice).
     const unique = [...new Map(devices.map((d) => [d.deviceId, d])).values()];
-    // Compare on the content hash alone (BatchGet, 100 keys a call, calls concurrent); only changed devices that
-    // exist are read whole, for the audit event's "before".
-    const hashes = (
-      await inParallel(chunked(unique, 100), (part) =>
-        this.table.getMany(
-          part.map((d) => keys.device(d.deviceId)),
-          ['contentHash'],
-        ),
-      )
-    ).flat();
-    const hashByPk = new Map(hashes.map((item) => [String(item.pk), item.contentHash]));
-    const changedDevices = unique
-      .map((device) => ({ device, hash: contentHash(device) }))
-      .filter(({ device, hash }) => hashByPk.get(keys.device(device.deviceId).pk) !== hash);
-    const existing = changedDevices.filter(({ device }) => hashByPk.has(keys.device(device.deviceId).pk));
+    const hashed = unique.map((device) => ({ device, hash: contentHash(device) }));
+    let changedDevices: { device: Device; hash: string }[];
+    let existing: { device: Device; hash: string }[];
+    if (storedHashes) {
+      // A full sync's snapshot of the stored hashes: unchanged devices need no read at all, new ones no read
+      // either (their write is conditioned on not existing); only changed stored devices are read, for "before".
+      changedDevices = hashed.filter(({ device, hash }) => storedHashes.get(device.deviceId) !== hash);
+      existing = changedDevices.filter(({ device }) => storedHashes.has(device.deviceId));
+    } else {
+      // Compare on the content hash alone (BatchGet, 100 keys a call, calls concurrent); only changed devices
+      // that exist are read whole, for the audit event's "before".
+      const hashes = (
+        await inParallel(chunked(unique, 100), (part) =>
+          this.table.getMany(
+            part.map((d) => keys.device(d.deviceId)),
+            ['contentHash'],
+          ),
+        )
+      ).flat();
+      const hashByPk = new Map(hashes.map((item) => [String(item.pk), item.contentHash]));
+      changedDevices = hashed.filter(
+        ({ device, hash }) => hashByPk.get(keys.device(device.deviceId).pk) !== hash,
+      );
+      existing = changedDevices.filter(({ device }) => hashByPk.has(keys.device(device.deviceId).pk));
+    }
     const stored = (
       await inParallel(chunked(existing, 100), (part) =>
         this.table.getMany(
@@ -139,20 +155,23 @@ export class DynamoDeviceRepository implements DeviceRepository {
     }
   }
 
-  async listSourceSummaries(
-    source: string,
-  ): Promise<{ deviceId: string; sourceRecordId: string; status: Device['status'] }[]> {
+  async listSourceSummaries(source: string): Promise<StoredDeviceSummary[]> {
     const items = await this.table.queryAll({
       IndexName: 'gsi2',
       KeyConditionExpression: 'gsi2pk = :pk',
       FilterExpression: '#d.#src = :source',
-      ProjectionExpression: '#d.deviceId, #d.sourceRecordId, #d.#st',
+      ProjectionExpression: '#d.deviceId, #d.sourceRecordId, #d.#st, contentHash',
       ExpressionAttributeNames: { '#d': 'device', '#src': 'source', '#st': 'status' },
       ExpressionAttributeValues: { ':pk': 'TYPE#DEVICE', ':source': source },
     });
     return items.map((item) => {
       const device = item.device as { deviceId: string; sourceRecordId: string; status: Device['status'] };
-      return { deviceId: device.deviceId, sourceRecordId: device.sourceRecordId, status: device.status };
+      return {
+        deviceId: device.deviceId,
+        sourceRecordId: device.sourceRecordId,
+        status: device.status,
+        ...(typeof item.contentHash === 'string' ? { contentHash: item.contentHash } : {}),
+      };
     });
   }
 
