@@ -1,8 +1,8 @@
-import { statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { App, type CfnElement, Stack } from 'aws-cdk-lib';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
-import { FUNCTIONS, type FunctionKey } from '../shared/topology';
+import { FUNCTIONS, type FunctionDeclaration, type FunctionKey } from '../shared/topology';
 import { DEV_SETTINGS } from './settings';
 import { MedPatchStack } from './stack';
 
@@ -37,6 +37,11 @@ export interface HandlerBundle {
   bytes: number;
   /** The environment the function gets, with deploy-time references replaced by placeholders. */
   environment: Record<string, string>;
+  /**
+   * Files the topology ships beside `index.mjs` (`bundledFiles`), as found in the asset directory: `bytes` is
+   * null when the file is missing there. Not part of the bundle budget; printed separately.
+   */
+  assetFiles: { name: string; file: string; bytes: number | null }[];
 }
 
 /** A value of the right shape for a variable whose real value is only known after deployment. */
@@ -68,6 +73,11 @@ export function synthesizeHandlerBundles(outdir: string): HandlerBundle[] {
         typeof value === 'string' ? value : placeholderFor(name),
       ]),
     );
-    return { key, file, bytes: statSync(file).size, environment };
+    const declared: readonly string[] = (FUNCTIONS[key] as FunctionDeclaration).bundledFiles ?? [];
+    const assetFiles = declared.map((path) => {
+      const beside = join(dirname(file), basename(path));
+      return { name: basename(path), file: beside, bytes: existsSync(beside) ? statSync(beside).size : null };
+    });
+    return { key, file, bytes: statSync(file).size, environment, assetFiles };
   });
 }
