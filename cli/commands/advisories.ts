@@ -1,35 +1,89 @@
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { type AdvisoryDocument, readAdvisoryDocument } from '../../shared/application/ingest-advisories';
 import type { Advisory } from '../../shared/domain/advisory';
 import { isNewerTrackingVersion } from '../../shared/domain/csaf/parse-csaf';
 import { MAX_CSAF_BYTES } from '../../shared/domain/csaf/validate-csaf';
 import { type ManualAdvisoryInput, parseManualAdvisory } from '../../shared/domain/manual-advisory';
-import { type CliCommand, UsageError } from '../support';
+import { parseCommandLine, printHelp, readJsonFile, renderHelp } from '../command-line';
+import { closest } from '../failure';
+import type { Output } from '../output';
+import { type CliCommand, CliError, fileNotFound, UsageError } from '../support';
 
-const HELP = `medpatch advisories — check, collect and enter advisories.
+const IMPORT_OPTIONS = { into: { type: 'string' } } as const;
 
-  medpatch advisories import PATH... [--into DIR] [--json]
-      Reads CSAF 2.0 documents (files or folders) and manual advisories, validates each one (CSAF schema and
-      mandatory tests, size and nesting limits), shows progress and a per-document report: accepted, accepted
-      with warnings, unchanged, or rejected and why. One bad document never stops the others. With --into DIR,
-      accepted documents are copied to DIR/<advisory id>.json when new or of a newer tracking version, ready for
-      'medpatch run --advisories DIR'. Exit code 1 when any document was rejected.
+const ADD_OPTIONS = {
+  file: { type: 'string' },
+  id: { type: 'string' },
+  title: { type: 'string' },
+  kind: { type: 'string' },
+  publisher: { type: 'string' },
+  manufacturer: { type: 'string' },
+  product: { type: 'string' },
+  'model-number': { type: 'string', multiple: true },
+  versions: { type: 'string' },
+  cve: { type: 'string', multiple: true },
+  mitigation: { type: 'string', multiple: true },
+  workaround: { type: 'string', multiple: true },
+  'vendor-fix': { type: 'string' },
+  date: { type: 'string' },
+  version: { type: 'string' },
+  url: { type: 'string' },
+  exploited: { type: 'boolean', default: false },
+  into: { type: 'string', default: 'advisories/manual' },
+} as const;
 
-  medpatch advisories add --id ID --title TEXT --kind KIND --publisher NAME --manufacturer NAME --product NAME
-                          [--model-number N]... [--versions SPEC] [--cve CVE]... [--mitigation TEXT]...
-                          [--workaround TEXT]... [--vendor-fix TEXT] [--date YYYY-MM-DD] [--version N]
-                          [--url URL] [--exploited] [--into DIR]
-  medpatch advisories add --file MANUAL.json [--into DIR]
-      Enters a manual advisory (KIND: ecri_alert, h_isac_notice, manufacturer_letter, other) in the same
-      product/version model as CSAF (SPEC: "*" for all versions, "<= 9.33.1", "vers:generic/<2.4"), validates
-      it and writes DIR/<id>.json (default DIR: advisories/manual). The same JSON can be POSTed to
-      /v1/advisories/manual.
+const HELP = renderHelp({
+  command: 'advisories',
+  summary: 'check, collect and enter advisories',
+  usage: [
+    'medpatch advisories import PATH... [--into DIR] [--json]',
+    'medpatch advisories add --id ID --title TEXT --kind KIND --publisher NAME --manufacturer NAME --product NAME',
+    '                        [--model-number N]... [--versions SPEC] [--cve CVE]... [--mitigation TEXT]...',
+    '                        [--workaround TEXT]... [--vendor-fix TEXT] [--date YYYY-MM-DD] [--version N]',
+    '                        [--url URL] [--exploited] [--into DIR]',
+    'medpatch advisories add --file MANUAL.json [--into DIR]',
+  ],
+  description: `import: reads CSAF 2.0 documents (files or folders) and manual advisories, validates each one (CSAF
+schema and mandatory tests, size and nesting limits), shows a progress bar and a per-document report: accepted,
+accepted with warnings, unchanged, or rejected with the JSON path of each problem. One bad document never stops
+the others. With --into DIR, accepted documents are copied to DIR/<advisory id>.json when new or of a newer
+tracking version, ready for 'medpatch run --advisories DIR'.
 
-Options:
-  --json        print the report as JSON
-  -h, --help    this help`;
+add: enters a manual advisory (KIND: ecri_alert, h_isac_notice, manufacturer_letter, other) in the same
+product/version model as CSAF (SPEC: "*" for all versions, "<= 9.33.1", "vers:generic/<2.4"), validates it and
+writes DIR/<id>.json (default DIR: advisories/manual). The same JSON can be POSTed to /v1/advisories/manual.`,
+  flags: [
+    [
+      '--into DIR',
+      'import: collect accepted documents here; add: where to write (default advisories/manual)',
+    ],
+    ['--file MANUAL.json', 'add: the manual advisory as JSON instead of flags'],
+    ['--id ID', 'add: advisory id (e.g. ECRI-H0999)'],
+    ['--title TEXT', 'add: title'],
+    ['--kind KIND', 'add: ecri_alert, h_isac_notice, manufacturer_letter or other'],
+    ['--publisher NAME', 'add: who published it'],
+    ['--manufacturer NAME', 'add: the affected manufacturer'],
+    ['--product NAME', 'add: the affected product'],
+    ['--model-number N', 'add: model number; repeatable'],
+    ['--versions SPEC', 'add: affected versions (default "*")'],
+    ['--cve CVE', 'add: CVE id; repeatable'],
+    ['--exploited', 'add: exploitation reported for the CVEs'],
+    ['--mitigation TEXT', "add: the manufacturer's interim mitigation; repeatable"],
+    ['--workaround TEXT', 'add: workaround; repeatable'],
+    ['--vendor-fix TEXT', 'add: the fix the manufacturer names'],
+    ['--date YYYY-MM-DD', 'add: release date (default today)'],
+    ['--version N', 'add: tracking version'],
+    ['--url URL', 'add: where the advisory is published'],
+  ],
+  examples: [
+    'medpatch advisories import data/csaf/icsma ./new-advisories --into advisories',
+    'medpatch advisories import vendor.json --json | jq \'.documents[] | select(.status=="rejected")\'',
+    'medpatch advisories add --id ECRI-H0999 --title "…" --kind ecri_alert --publisher ECRI --manufacturer BD \\\n      --product "Alaris PC Unit" --versions "<= 9.33.1" --cve CVE-2020-25165 --mitigation "Isolate the pumps."',
+  ],
+  failure:
+    'import: at least one document was rejected (the report says which and where); add: the advisory was rejected',
+});
 
 interface Reported {
   name: string;
@@ -41,7 +95,7 @@ interface Reported {
 
 function listFiles(path: string): string[] {
   const stat = statSync(path, { throwIfNoEntry: false });
-  if (!stat) throw new UsageError(`${path}: no such file or folder`);
+  if (!stat) throw fileNotFound('PATH', path);
   if (!stat.isDirectory()) return [path];
   return readdirSync(path)
     .sort()
@@ -78,11 +132,16 @@ function collect(dir: string, advisory: Advisory, text: string): boolean {
 async function importCommand(
   paths: readonly string[],
   into: string | undefined,
-  asJson: boolean,
+  out: Output,
 ): Promise<number> {
   if (paths.length === 0) throw new UsageError('advisories import needs at least one PATH');
   const files = paths.flatMap((p) => listFiles(resolve(p)));
   const reports: Reported[] = [];
+  const bar = out.progress('advisories', { total: files.length, unit: 'documents' });
+  const tally = () =>
+    (['accepted', 'accepted_with_warnings', 'unchanged', 'rejected'] as const)
+      .map((status) => `${status.replace(/_/g, ' ')} ${reports.filter((r) => r.status === status).length}`)
+      .join(' · ');
   for (const [i, file] of files.entries()) {
     const document = documentOf(file);
     const read =
@@ -103,12 +162,9 @@ async function importCommand(
       };
     }
     reports.push(report);
-    if (!asJson) {
-      const bar = `${'#'.repeat(Math.round(((i + 1) / files.length) * 20)).padEnd(20, '.')}`;
-      process.stderr.write(`\r  [${bar}] ${i + 1}/${files.length} ${report.status.padEnd(22)}`);
-    }
+    bar.update(i + 1, { detail: tally() });
   }
-  if (!asJson) process.stderr.write('\n');
+  bar.done({ done: files.length, detail: tally() });
   const count = (status: Reported['status']) => reports.filter((r) => r.status === status).length;
   const summary = {
     documents: reports.length,
@@ -117,51 +173,43 @@ async function importCommand(
     unchanged: count('unchanged'),
     rejected: count('rejected'),
   };
-  if (asJson) {
-    console.log(JSON.stringify({ summary, documents: reports }));
-  } else {
+  const st = out.style;
+  const statusStyle = (status: Reported['status']) =>
+    status === 'rejected'
+      ? st.red
+      : status === 'accepted'
+        ? st.green
+        : status === 'unchanged'
+          ? st.dim
+          : st.yellow;
+  out.result({ summary, documents: reports }, () => {
+    const lines: string[] = [];
     for (const r of reports) {
       const id = r.advisoryId ? ` ${r.advisoryId} v${r.trackingVersion}` : '';
-      console.log(`${r.status.toUpperCase().padEnd(22)} ${r.name}${id}`);
+      lines.push(`${statusStyle(r.status)(r.status.toUpperCase().padEnd(22))} ${r.name}${id}`);
       const shown = r.status === 'rejected' ? r.messages : r.messages.slice(0, 5);
-      for (const m of shown) console.log(`    ${m}`);
+      for (const m of shown) lines.push(`    ${m}`);
       if (shown.length < r.messages.length)
-        console.log(`    … ${r.messages.length - shown.length} more warnings`);
+        lines.push(`    … ${r.messages.length - shown.length} more warnings`);
     }
-    console.log(
+    lines.push(
       `\n${summary.documents} documents: ${summary.accepted} accepted, ${summary.acceptedWithWarnings} accepted with warnings, ${summary.unchanged} unchanged, ${summary.rejected} rejected`,
     );
-  }
+    return lines.join('\n');
+  });
+  if (summary.rejected > 0)
+    out.info(
+      `${out.errStyle.bold('Next:')} fix the rejected documents at the JSON paths named above (or ask their publisher for a corrected version) and import them again`,
+    );
   return summary.rejected > 0 ? 1 : 0;
 }
 
-const ADD_OPTIONS = {
-  file: { type: 'string' },
-  id: { type: 'string' },
-  title: { type: 'string' },
-  kind: { type: 'string' },
-  publisher: { type: 'string' },
-  manufacturer: { type: 'string' },
-  product: { type: 'string' },
-  'model-number': { type: 'string', multiple: true },
-  versions: { type: 'string' },
-  cve: { type: 'string', multiple: true },
-  mitigation: { type: 'string', multiple: true },
-  workaround: { type: 'string', multiple: true },
-  'vendor-fix': { type: 'string' },
-  date: { type: 'string' },
-  version: { type: 'string' },
-  url: { type: 'string' },
-  exploited: { type: 'boolean', default: false },
-  into: { type: 'string', default: 'advisories/manual' },
-  json: { type: 'boolean', default: false },
-} as const;
-
 async function addCommand(args: readonly string[]): Promise<number> {
-  const { values } = parseArgs({ args: [...args], options: ADD_OPTIONS, strict: true });
+  const { values, out } = parseCommandLine('advisories', args, ADD_OPTIONS);
+  if (values.help) return printHelp(HELP);
   let input: unknown;
   if (values.file) {
-    input = { source: 'manual', ...(JSON.parse(readFileSync(values.file, 'utf8')) as object) };
+    input = { source: 'manual', ...(readJsonFile('--file', values.file) as object) };
   } else {
     for (const flag of ['id', 'title', 'kind', 'publisher', 'manufacturer', 'product'] as const) {
       if (!values[flag]) throw new UsageError(`--${flag} is required (or give --file MANUAL.json)`);
@@ -194,8 +242,10 @@ async function addCommand(args: readonly string[]): Promise<number> {
   }
   const parsed = parseManualAdvisory(input);
   if (!parsed.ok) {
-    console.error(`manual advisory rejected:\n${parsed.errors.map((e) => `  ${e}`).join('\n')}`);
-    return 1;
+    throw new CliError(`manual advisory rejected: ${parsed.errors.join('; ')}`, {
+      code: 'ADVISORY_REJECTED',
+      hint: 'correct the fields named above (see `medpatch advisories --help` for KIND and version SPEC forms)',
+    });
   }
   const written = collect(resolve(values.into), parsed.advisory, `${JSON.stringify(input, null, 2)}\n`);
   const summary = {
@@ -205,37 +255,34 @@ async function addCommand(args: readonly string[]): Promise<number> {
     written,
     into: values.into,
   };
-  if (values.json) console.log(JSON.stringify(summary));
-  else
-    console.log(
-      written
-        ? `${summary.advisoryId} v${summary.trackingVersion} written to ${values.into} (${summary.products.join('; ')})`
-        : `${summary.advisoryId}: an equal or newer version is already in ${values.into}; nothing written`,
-    );
+  out.result(summary, () =>
+    written
+      ? `${summary.advisoryId} v${summary.trackingVersion} written to ${values.into} (${summary.products.join('; ')})`
+      : `${summary.advisoryId}: an equal or newer version is already in ${values.into}; nothing written`,
+  );
   return 0;
 }
 
 async function run(args: readonly string[]): Promise<number> {
   const [sub, ...rest] = args;
-  if (sub === undefined || sub === '-h' || sub === '--help') {
-    console.log(HELP);
-    return 0;
-  }
+  if (sub === undefined || sub === '-h' || sub === '--help') return printHelp(HELP);
   if (sub === 'import') {
-    const { values, positionals } = parseArgs({
-      args: rest,
-      options: { into: { type: 'string' }, json: { type: 'boolean', default: false } },
-      allowPositionals: true,
-      strict: true,
+    const { values, positionals, out } = parseCommandLine('advisories', rest, IMPORT_OPTIONS, {
+      positionals: true,
     });
-    return importCommand(positionals, values.into ? resolve(values.into) : undefined, values.json);
+    if (values.help) return printHelp(HELP);
+    return importCommand(positionals, values.into ? resolve(values.into) : undefined, out);
   }
   if (sub === 'add') return addCommand(rest);
-  throw new UsageError(`unknown subcommand "${sub}" (import, add)`);
+  const nearest = closest(sub, ['import', 'add']);
+  throw new UsageError(
+    `unknown subcommand "${sub}"${nearest ? ` (did you mean "${nearest}"?)` : ''}; use import or add; see \`medpatch advisories --help\``,
+  );
 }
 
 export const command: CliCommand = {
   summary: 'import (validate, report, collect) CSAF documents; add manual advisories (ECRI, H-ISAC, letters)',
   help: HELP,
+  options: { ...IMPORT_OPTIONS, ...ADD_OPTIONS },
   run,
 };

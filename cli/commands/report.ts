@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { existsSync, readFileSync } from 'node:fs';
 import { parseInventoryCsv } from '../../shared/connectors/csv/inventory-csv';
 import {
   findProfileFor,
@@ -8,16 +7,36 @@ import {
   parseMds2Csv,
   parseMds2Json,
 } from '../../shared/domain/mds2';
-import { type CliCommand, UsageError } from '../support';
+import { parseCommandLine, printHelp, renderHelp } from '../command-line';
+import { type CliCommand, fileNotFound, UsageError } from '../support';
 
-const HELP = `medpatch report procurement — device models of an inventory without an MDS2 profile (CSUP / SBOM answers).
+const OPTIONS = {
+  inventory: { type: 'string' },
+  mds2: { type: 'string' },
+  format: { type: 'string' },
+  profiled: { type: 'boolean', default: false },
+} as const;
 
-  medpatch report procurement --inventory FILE.csv [--mds2 FILE.csv|FILE.json] [--format text|csv|json] [--profiled]
-
-MDS2 CSV: manufacturer,model,question_id,answer[,note] — one answer a line, question ids CSUP-1 … CSUP-11.2 and
-SBOM-1 … SBOM-4 (typos such as "CSPU-7", "CSUP 2.1" or en dashes are read and reported); other sections are skipped.
-MDS2 JSON: [{ "manufacturer", "model", "answers": { "CSUP-2.2": "Yes, field service" } }].
-  --profiled   also list the models that have a profile, with what it says about patching`;
+const HELP = renderHelp({
+  command: 'report',
+  summary: 'procurement report: device models of an inventory without an MDS2 profile (CSUP / SBOM answers)',
+  usage: [
+    'medpatch report procurement --inventory FILE.csv [--mds2 FILE.csv|FILE.json] [--format text|csv|json] [--profiled]',
+  ],
+  description: `MDS2 CSV: manufacturer,model,question_id,answer[,note] — one answer a line, question ids CSUP-1 … CSUP-11.2
+and SBOM-1 … SBOM-4 (typos such as "CSPU-7", "CSUP 2.1" or en dashes are read and reported); other sections are
+skipped. MDS2 JSON: [{ "manufacturer", "model", "answers": { "CSUP-2.2": "Yes, field service" } }].`,
+  flags: [
+    ['--inventory FILE', 'inventory CSV (required)'],
+    ['--mds2 FILE', 'MDS2 manufacturer profiles, CSV or JSON'],
+    ['--format text|csv|json', 'output format (default text; --json is --format json)'],
+    ['--profiled', 'also list the models that have a profile, with what it says about patching'],
+  ],
+  examples: [
+    'medpatch report procurement --inventory devices.csv --mds2 data/demo/mds2.csv',
+    'medpatch report procurement --inventory devices.csv --format csv > models-without-mds2.csv',
+  ],
+});
 
 function csvCell(value: string | number): string {
   const text = String(value);
@@ -25,36 +44,26 @@ function csvCell(value: string | number): string {
 }
 
 async function run(args: readonly string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: [...args],
-    options: {
-      inventory: { type: 'string' },
-      mds2: { type: 'string' },
-      format: { type: 'string', default: 'text' },
-      profiled: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-    allowPositionals: true,
-    strict: true,
-  });
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
-  if (positionals[0] !== 'procurement')
+  const { values, positionals, out } = parseCommandLine('report', args, OPTIONS, { positionals: true });
+  if (values.help) return printHelp(HELP);
+  if (positionals[0] !== 'procurement' || positionals.length > 1)
     throw new UsageError('usage: medpatch report procurement --inventory FILE …');
   if (!values.inventory) throw new UsageError('--inventory FILE is required');
-  if (!['text', 'csv', 'json'].includes(values.format))
-    throw new UsageError('--format must be text, csv or json');
+  const format = values.format ?? (out.json ? 'json' : 'text');
+  if (!['text', 'csv', 'json'].includes(format)) throw new UsageError('--format must be text, csv or json');
+  if (out.json && format !== 'json')
+    throw new UsageError(`--json and --format ${format} contradict each other`);
+  if (!existsSync(values.inventory)) throw fileNotFound('--inventory', values.inventory);
+  if (values.mds2 && !existsSync(values.mds2)) throw fileNotFound('--mds2', values.mds2);
   const inventory = parseInventoryCsv(readFileSync(values.inventory, 'utf8'));
-  for (const e of inventory.errors) console.error(`  ${values.inventory}:${e.line}: ${e.message}`);
+  for (const e of inventory.errors) out.warn(`  ${values.inventory}:${e.line}: ${e.message}`);
   const parsed = values.mds2
     ? values.mds2.endsWith('.json')
       ? parseMds2Json(readFileSync(values.mds2, 'utf8'))
       : parseMds2Csv(readFileSync(values.mds2, 'utf8'))
     : { profiles: [], errors: [], corrections: [] };
-  for (const e of parsed.errors) console.error(`  ${values.mds2}:${e.line}: ${e.message}`);
-  for (const c of parsed.corrections) console.error(`  ${values.mds2}: read question id ${c}`);
+  for (const e of parsed.errors) out.warn(`  ${values.mds2}:${e.line}: ${e.message}`);
+  for (const c of parsed.corrections) out.info(`  ${values.mds2}: read question id ${c}`);
   const missing = modelsWithoutProfile(inventory.devices, parsed.profiles);
   const profiled = values.profiled
     ? parsed.profiles.map((p) => ({
@@ -64,26 +73,30 @@ async function run(args: readonly string[]): Promise<number> {
         notes: mds2NotesFor(p),
       }))
     : [];
-  if (values.format === 'json') {
-    console.log(
-      JSON.stringify({ modelsWithoutProfile: missing, ...(values.profiled ? { profiled } : {}) }, null, 2),
+  if (format === 'json') {
+    const document = { modelsWithoutProfile: missing, ...(values.profiled ? { profiled } : {}) };
+    if (out.json) out.result(document, () => '');
+    else out.data(`${JSON.stringify(document, null, 2)}\n`);
+  } else if (format === 'csv') {
+    const rows = missing.map((m) =>
+      [m.manufacturer, m.model, m.modelNumber, m.devices].map(csvCell).join(','),
     );
-  } else if (values.format === 'csv') {
-    console.log('manufacturer,model,model_number,devices');
-    for (const m of missing)
-      console.log([m.manufacturer, m.model, m.modelNumber, m.devices].map(csvCell).join(','));
+    out.data(`${['manufacturer,model,model_number,devices', ...rows].join('\n')}\n`);
   } else {
-    console.log(
-      `Device models without an MDS2 profile (${missing.length}) — ask the manufacturer for its MDS2 form:`,
-    );
-    for (const m of missing)
-      console.log(
-        `  ${String(m.devices).padStart(5)}  ${m.manufacturer} ${m.model}${m.modelNumber ? ` (${m.modelNumber})` : ''}`,
-      );
-    for (const p of profiled) {
-      console.log(`\n${p.manufacturer} ${p.model} — ${p.devices} device(s)`);
-      for (const line of p.notes) console.log(`  ${line}`);
-    }
+    out.result({ modelsWithoutProfile: missing }, () => {
+      const lines = [
+        `Device models without an MDS2 profile (${missing.length}) — ask the manufacturer for its MDS2 form:`,
+      ];
+      for (const m of missing)
+        lines.push(
+          `  ${String(m.devices).padStart(5)}  ${m.manufacturer} ${m.model}${m.modelNumber ? ` (${m.modelNumber})` : ''}`,
+        );
+      for (const p of profiled) {
+        lines.push('', out.style.bold(`${p.manufacturer} ${p.model} — ${p.devices} device(s)`));
+        for (const line of p.notes) lines.push(`  ${line}`);
+      }
+      return lines.join('\n');
+    });
   }
   return 0;
 }
@@ -91,5 +104,6 @@ async function run(args: readonly string[]): Promise<number> {
 export const command: CliCommand = {
   summary: 'procurement report: device models with no MDS2 manufacturer profile',
   help: HELP,
+  options: OPTIONS,
   run,
 };

@@ -1,7 +1,6 @@
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { localDynamoDbClient, localSqsClient } from '../../local/stack';
 import { DynamoDeviceRepository } from '../../shared/adapters/dynamodb/device-repository';
 import { TableClient } from '../../shared/adapters/dynamodb/table-client';
@@ -9,94 +8,64 @@ import { SqsMatchQueue } from '../../shared/adapters/sqs/sqs-queues';
 import { type SyncReport, syncDevices } from '../../shared/application/sync-devices';
 import type { CmmsConnector } from '../../shared/connectors/port';
 import { createConnector } from '../../shared/connectors/registry';
-import { MedPatchError } from '../../shared/errors';
-import { type CliCommand, UsageError, withLocalStack } from '../support';
+import { parseCommandLine, printHelp, renderHelp } from '../command-line';
+import { formatCount } from '../output';
+import { type CliCommand, fileNotFound, reportFailure, UsageError, withLocalStack } from '../support';
 
-const HELP = `medpatch sync — mirrors a CMMS's devices into the MedPatch store (the embedded local stack) and reports
-what was read, written, unchanged and rejected.
+const OPTIONS = {
+  cmms: { type: 'string' },
+  inventory: { type: 'string' },
+  'column-map': { type: 'string' },
+  'instance-url': { type: 'string' },
+  username: { type: 'string' },
+  password: { type: 'string' },
+  table: { type: 'string' },
+  mode: { type: 'string', default: 'full' },
+  'page-size': { type: 'string' },
+  rate: { type: 'string' },
+} as const;
 
-Source (one of):
-  --cmms servicenow     SERVICENOW_INSTANCE_URL and SERVICENOW_USERNAME/SERVICENOW_PASSWORD (Basic), or
-                        SERVICENOW_CLIENT_ID/SERVICENOW_CLIENT_SECRET (OAuth; with a user name: password grant,
-                        without: client_credentials). Flags --instance-url, --username, --password override.
-  --cmms maximo         MAXIMO_URL and MAXIMO_APIKEY (or MAXIMO_USERNAME/MAXIMO_PASSWORD)
-  --inventory FILE      an inventory CSV export (canonical header, or --column-map FILE.json for other headers)
-Options:
-  --table NAME          ServiceNow device table (default cmdb_ci_med_device; alm_hardware,
-                        x_nuvo_eam_clinical_devices) or Maximo object structure (default mxapiasset)
-  --column-map FILE     column-map JSON for --inventory ({"version":1,"columns":{"Control #":"asset_tag",…}})
-  --mode full|incremental  full (default) reads everything and reconciles; incremental reads from the watermark
-  --page-size N         records per request (default 500)
-  --rate N              at most N requests per second to the CMMS (default: no cap)
-  --json                print the final report as one JSON object
-  -h, --help            this help
-
-Progress goes to stderr: one updating line on a terminal, plain lines otherwise. Exit code 0 when the sync
-finished (rejected records are reported, not fatal), 1 when it failed (with the reason), 2 on a usage error.`;
-
-export interface Progress {
-  read: number;
-  written: number;
-  unchanged: number;
-  rejected: number;
-  elapsedMs: number;
-  total: number | null;
-}
-
-/** One progress line: counts, rate and ETA (when the total is known). */
-export function formatProgress(p: Progress): string {
-  const rate = p.elapsedMs > 0 ? (p.read * 1000) / p.elapsedMs : 0;
-  const fmt = (n: number) => n.toLocaleString('en-US');
-  const parts = [
-    `read ${fmt(p.read)}${p.total !== null ? `/${fmt(p.total)}` : ''}`,
-    `written ${fmt(p.written)}`,
-    `unchanged ${fmt(p.unchanged)}`,
-    `rejected ${fmt(p.rejected)}`,
-    `${fmt(Math.round(rate))}/s`,
-  ];
-  if (p.total !== null && rate > 0) {
-    const remaining = Math.max(0, p.total - p.read) / rate;
-    parts.push(`ETA ${formatDuration(remaining)}`);
-  }
-  return parts.join(' · ');
-}
-
-function formatDuration(seconds: number): string {
-  if (seconds < 60) return `${Math.ceil(seconds)}s`;
-  const minutes = Math.floor(seconds / 60);
-  return minutes < 60
-    ? `${minutes}m ${Math.round(seconds % 60)}s`
-    : `${Math.floor(minutes / 60)}h ${minutes % 60}m`;
-}
-
-/**
- * Renders progress: on a TTY one line rewritten in place (at most 10 times a second); elsewhere (CI, a log file)
- * a plain line at most every `plainEveryMs`, so logs stay readable.
- */
-export function progressRenderer(
-  stream: { isTTY?: boolean; write(text: string): unknown },
-  options: { plainEveryMs?: number; now?: () => number } = {},
-): { update(p: Progress): void; done(p: Progress): void } {
-  const now = options.now ?? Date.now;
-  const tty = stream.isTTY === true;
-  const every = tty ? 100 : (options.plainEveryMs ?? 5000);
-  let last = Number.NEGATIVE_INFINITY;
-  let lastCounts = '';
-  const counts = (p: Progress) => `${p.read}|${p.written}|${p.unchanged}|${p.rejected}`;
-  return {
-    update(p) {
-      const t = now();
-      if (t - last < every) return;
-      last = t;
-      lastCounts = counts(p);
-      stream.write(tty ? `\r\u001b[2K${formatProgress(p)}` : `sync: ${formatProgress(p)}\n`);
-    },
-    done(p) {
-      if (tty) stream.write(`\r\u001b[2K${formatProgress(p)}\n`);
-      else if (counts(p) !== lastCounts) stream.write(`sync: ${formatProgress(p)}\n`);
-    },
-  };
-}
+const HELP = renderHelp({
+  command: 'sync',
+  summary: "mirrors a CMMS's devices into the MedPatch store (the embedded local stack)",
+  usage: [
+    'medpatch sync --cmms servicenow|maximo [--table NAME] [--mode full|incremental] [--page-size N] [--rate N]',
+    'medpatch sync --inventory FILE.csv [--column-map FILE.json]',
+  ],
+  description: `Reports what was read, written, unchanged and rejected. A progress bar (read/total, rate, ETA) goes to
+stderr: redrawn in place on a terminal, a plain line every few seconds otherwise. Rejected records are reported,
+not fatal.`,
+  flags: [
+    [
+      '--cmms servicenow',
+      'SERVICENOW_INSTANCE_URL and SERVICENOW_USERNAME/SERVICENOW_PASSWORD (Basic), or\nSERVICENOW_CLIENT_ID/SERVICENOW_CLIENT_SECRET (OAuth; with a user name: password grant,\nwithout: client_credentials)',
+    ],
+    ['--cmms maximo', 'MAXIMO_URL and MAXIMO_APIKEY (or MAXIMO_USERNAME/MAXIMO_PASSWORD)'],
+    ['--inventory FILE', 'an inventory CSV export (canonical header, or --column-map for other headers)'],
+    [
+      '--column-map FILE',
+      'column-map JSON for --inventory ({"version":1,"columns":{"Control #":"asset_tag",…}})',
+    ],
+    ['--instance-url URL', 'overrides SERVICENOW_INSTANCE_URL / MAXIMO_URL'],
+    ['--username USER', 'overrides SERVICENOW_USERNAME / MAXIMO_USERNAME'],
+    ['--password PASSWORD', 'overrides the password variable (prefer the environment variable)'],
+    [
+      '--table NAME',
+      'ServiceNow device table (default cmdb_ci_med_device; alm_hardware, x_nuvo_eam_clinical_devices)\nor Maximo object structure (default mxapiasset)',
+    ],
+    [
+      '--mode full|incremental',
+      'full (default) reads everything and reconciles; incremental reads from the watermark',
+    ],
+    ['--page-size N', 'records per request (default 500)'],
+    ['--rate N', 'at most N requests per second to the CMMS (default: no cap)'],
+  ],
+  examples: [
+    'medpatch sync --cmms servicenow --table alm_hardware --mode incremental',
+    'medpatch sync --inventory aims.csv --column-map aims-map.json --json | jq .rejected',
+  ],
+  failure: 'the sync failed (the message names the reason: credentials, network, …)',
+});
 
 function env(name: string): string | undefined {
   const value = process.env[name];
@@ -125,12 +94,11 @@ export function connectorFromArgs(values: {
   if (Boolean(values.inventory) === Boolean(values.cmms))
     throw new UsageError('give exactly one of --inventory FILE.csv or --cmms servicenow|maximo');
   if (values.inventory) {
-    if (!existsSync(values.inventory)) throw new UsageError(`--inventory ${values.inventory}: no such file`);
+    if (!existsSync(values.inventory)) throw fileNotFound('--inventory', values.inventory);
     const directory = mkdtempSync(join(tmpdir(), 'medpatch-sync-'));
     copyFileSync(values.inventory, join(directory, 'inventory.csv'));
     if (values['column-map']) {
-      if (!existsSync(values['column-map']))
-        throw new UsageError(`--column-map ${values['column-map']}: no such file`);
+      if (!existsSync(values['column-map'])) throw fileNotFound('--column-map', values['column-map']);
       copyFileSync(values['column-map'], join(directory, 'column-map.json'));
     }
     return {
@@ -221,48 +189,22 @@ export function formatReport(report: SyncReport, source: string, seconds: number
 }
 
 async function run(args: readonly string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: [...args],
-    options: {
-      cmms: { type: 'string' },
-      inventory: { type: 'string' },
-      'column-map': { type: 'string' },
-      'instance-url': { type: 'string' },
-      username: { type: 'string' },
-      password: { type: 'string' },
-      table: { type: 'string' },
-      mode: { type: 'string', default: 'full' },
-      'page-size': { type: 'string' },
-      rate: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-    strict: true,
-  });
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
+  const { values, out } = parseCommandLine('sync', args, OPTIONS);
+  if (values.help) return printHelp(HELP);
   if (values.mode !== 'full' && values.mode !== 'incremental')
     throw new UsageError(`--mode must be full or incremental, not "${values.mode}"`);
   const mode = values.mode;
   const { connector, describe, cleanup } = connectorFromArgs(values);
   try {
-    return await withLocalStack({ servicenow: false }, async (stack) => {
+    return await withLocalStack({ servicenow: false }, out, async (stack) => {
       const dynamodb = localDynamoDbClient(stack);
       const sqs = localSqsClient(stack);
       const started = Date.now();
-      const renderer = progressRenderer(process.stderr);
       try {
-        const total = (await connector.estimateCount?.(null).catch(() => null)) ?? null;
-        const progress = (r: SyncReport): Progress => ({
-          read: r.read,
-          written: r.written,
-          unchanged: r.unchanged,
-          rejected: r.rejected.length,
-          elapsedMs: Date.now() - started,
-          total,
-        });
+        const total = (await connector.estimateCount?.(null).catch(() => null)) ?? undefined;
+        const bar = out.progress('sync', { total, unit: 'read' });
+        const detail = (r: SyncReport) =>
+          `written ${formatCount(r.written)} · unchanged ${formatCount(r.unchanged)} · rejected ${formatCount(r.rejected.length)}`;
         const report = await syncDevices(
           {
             source: connector,
@@ -272,24 +214,15 @@ async function run(args: readonly string[]): Promise<number> {
           {
             mode,
             actor: { actor: 'medpatch-cli', reason: `medpatch sync (${mode})` },
-            onProgress: (r) => renderer.update(progress(r)),
+            onProgress: (r) => bar.update(r.read, { detail: detail(r) }),
           },
         );
-        renderer.done(progress(report));
+        bar.done({ done: report.read, detail: detail(report) });
         const seconds = (Date.now() - started) / 1000;
-        console.log(
-          values.json
-            ? JSON.stringify({ source: describe, seconds, ...report })
-            : formatReport(report, describe, seconds),
-        );
+        out.result({ source: describe, seconds, ...report }, () => formatReport(report, describe, seconds));
         return 0;
       } catch (error) {
-        process.stderr.write('\n');
-        const kind = error instanceof MedPatchError ? error.name : 'Error';
-        console.error(
-          `medpatch sync failed (${kind}): ${error instanceof Error ? error.message : String(error)}`,
-        );
-        return 1;
+        return reportFailure(out, error, 'sync');
       } finally {
         dynamodb.destroy();
         sqs.destroy();
@@ -303,5 +236,6 @@ async function run(args: readonly string[]): Promise<number> {
 export const command: CliCommand = {
   summary: 'sync devices from ServiceNow, Maximo or an inventory CSV, with progress and a final report',
   help: HELP,
+  options: OPTIONS,
   run,
 };
