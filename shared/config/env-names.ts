@@ -35,4 +35,6 @@ export const ENV = {
   reportLinkSeconds: 'MEDPATCH_REPORT_LINK_SECONDS',
   /** Seconds a link from `GET /v1/reports/latest` stays valid (default 900). */
   reportRequestLinkSeconds: 'MEDPATCH_REPORT_REQUEST_LINK_SECONDS',
+  /** Name of the csaf-validator function that advisory-ingest and feed-poll invoke (topology `functionName`). */
+  csafValidatorFunction: 'MEDPATCH_CSAF_VALIDATOR_FUNCTION',
 } as const;
