@@ -12,7 +12,10 @@ describe('medpatch advisories (CLI, no stack needed)', () => {
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'medpatch-advisories-'));
     out = [];
-    vi.spyOn(console, 'log').mockImplementation((line: string) => void out.push(line));
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      out.push(String(chunk));
+      return true;
+    });
     vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
   });
   afterEach(() => {

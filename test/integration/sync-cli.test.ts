@@ -2,75 +2,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { command, formatProgress, progressRenderer } from '../../cli/commands/sync';
+import { command } from '../../cli/commands/sync';
 import { UsageError } from '../../cli/support';
 import { type ServiceNowSimulator, startServiceNowSimulator } from '../../local/servicenow-sim/index';
 import { seedDevices } from '../contract/cmms-connector.contract';
 import { ServiceNowSeeder } from '../contract/servicenow-harness';
-
-describe('medpatch sync: progress line', () => {
-  it('shows read/total, written, unchanged, rejected, rate and ETA', () => {
-    expect(
-      formatProgress({
-        read: 2500,
-        written: 2000,
-        unchanged: 400,
-        rejected: 100,
-        elapsedMs: 5000,
-        total: 10_000,
-      }),
-    ).toBe('read 2,500/10,000 · written 2,000 · unchanged 400 · rejected 100 · 500/s · ETA 15s');
-    expect(
-      formatProgress({ read: 10, written: 1, unchanged: 9, rejected: 0, elapsedMs: 1000, total: null }),
-    ).toBe('read 10 · written 1 · unchanged 9 · rejected 0 · 10/s');
-  });
-
-  it('rewrites one line on a terminal and prints throttled plain lines elsewhere', () => {
-    let t = 0;
-    const p = (read: number) => ({
-      read,
-      written: read,
-      unchanged: 0,
-      rejected: 0,
-      elapsedMs: 1000,
-      total: null,
-    });
-    const tty = {
-      isTTY: true,
-      out: '',
-      write(s: string) {
-        this.out += s;
-      },
-    };
-    const ttyRenderer = progressRenderer(tty, { now: () => t });
-    ttyRenderer.update(p(1));
-    t += 200;
-    ttyRenderer.update(p(2));
-    ttyRenderer.done(p(3));
-    expect(tty.out.split('\r\u001b[2K').filter(Boolean)).toHaveLength(3);
-    expect(tty.out.endsWith('\n')).toBe(true);
-
-    const plain = {
-      out: '',
-      write(s: string) {
-        this.out += s;
-      },
-    };
-    t = 0;
-    const plainRenderer = progressRenderer(plain, { now: () => t, plainEveryMs: 5000 });
-    plainRenderer.update(p(1));
-    t += 1000;
-    plainRenderer.update(p(2)); // throttled
-    t += 5000;
-    plainRenderer.update(p(3));
-    plainRenderer.done(p(3)); // same counts: not repeated
-    expect(plain.out).not.toContain('\r');
-    expect(plain.out.trim().split('\n')).toEqual([
-      'sync: read 1 · written 1 · unchanged 0 · rejected 0 · 1/s',
-      'sync: read 3 · written 3 · unchanged 0 · rejected 0 · 3/s',
-    ]);
-  });
-});
 
 describe('medpatch sync against the ServiceNow simulator and a CSV (embedded local stack)', () => {
   let sim: ServiceNowSimulator;
@@ -97,8 +33,10 @@ describe('medpatch sync against the ServiceNow simulator and a CSV (embedded loc
   const capture = () => {
     out = [];
     err = [];
-    vi.spyOn(console, 'log').mockImplementation((line: unknown) => void out.push(String(line)));
-    vi.spyOn(console, 'error').mockImplementation((line: unknown) => void err.push(String(line)));
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      out.push(String(chunk));
+      return true;
+    });
     vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
       err.push(String(chunk));
       return true;
@@ -112,21 +50,29 @@ describe('medpatch sync against the ServiceNow simulator and a CSV (embedded loc
     capture();
     const code = await command.run(['--cmms', 'servicenow', '--json', '--page-size', '10']);
     expect(code).toBe(0);
-    const report = JSON.parse(out.at(-1) ?? '{}') as { read: number; written: number; rejected: unknown[] };
+    expect(out).toHaveLength(1); // --json: one document on stdout, nothing else
+    const report = JSON.parse(out[0] ?? '{}') as { read: number; written: number; rejected: unknown[] };
     expect(report).toMatchObject({ read: 41, written: 40 });
     expect(report.rejected).toHaveLength(1);
     expect(err.join('')).toMatch(/sync: read 41\/41 · written 40 · unchanged 0 · rejected 1/);
   }, 120_000);
 
-  it('wrong ServiceNow credentials: exit 1 with one clear message', async () => {
+  it('wrong ServiceNow credentials: exit 1 with one clear message and what to check next', async () => {
     process.env.SERVICENOW_INSTANCE_URL = sim.url;
     process.env.SERVICENOW_USERNAME = 'admin';
     process.env.SERVICENOW_PASSWORD = 'nope';
     capture();
-    expect(await command.run(['--cmms', 'servicenow'])).toBe(1);
-    expect(err.filter((l) => l.includes('medpatch sync failed'))).toEqual([
-      expect.stringMatching(/AuthError.*refused the credentials/),
+    expect(await command.run(['--cmms', 'servicenow', '--json'])).toBe(1);
+    const lines = err.join('').split('\n');
+    expect(lines.filter((l) => l.startsWith('medpatch sync:'))).toEqual([
+      expect.stringMatching(/refused the credentials/),
     ]);
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^Next: check SERVICENOW_USERNAME \/ SERVICENOW_PASSWORD/),
+    );
+    expect(JSON.parse(out.join(''))).toMatchObject({
+      error: { code: 'AUTH', message: expect.stringMatching(/refused the credentials/) },
+    });
   }, 120_000);
 
   it('syncs a CSV with a column map and lists each rejected row with its line', async () => {
@@ -154,6 +100,9 @@ describe('medpatch sync against the ServiceNow simulator and a CSV (embedded loc
     await expect(command.run(['--cmms', 'servicenow'])).rejects.toThrow(/SERVICENOW_INSTANCE_URL/);
     await expect(command.run([])).rejects.toThrow(/exactly one of --inventory/);
     await expect(command.run(['--inventory', '/nope.csv'])).rejects.toThrow(/no such file/);
+    await expect(command.run(['--cmms', 'servicenow', '--mode', 'sometimes'])).rejects.toThrow(
+      /--mode must be full or incremental/,
+    );
     await expect(command.run(['--cmms', 'fiix'])).rejects.toThrow(/unsupported --cmms "fiix"/);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { command } from '../../cli/commands/run';
-import { UsageError } from '../../cli/support';
+import { describeFailure } from '../../cli/failure';
+import { CliError } from '../../cli/support';
 
 describe('medpatch run: paths are checked before the local stack starts', () => {
   it.each([
@@ -18,16 +19,28 @@ describe('medpatch run: paths are checked before the local stack starts', () => 
       ['--inventory', 'package.json', '--advisories', 'data/csaf/icsma', '--validations', 'nope.csv'],
     ],
     ['--policy', ['--inventory', 'package.json', '--advisories', 'data/csaf/icsma', '--policy', 'nope.json']],
-  ])('a missing %s path is a usage error naming the flag and the path', async (flag, args) => {
-    const stderr = vi.spyOn(console, 'error').mockImplementation(() => undefined);
-    try {
-      const missing = args[args.lastIndexOf(flag) + 1] ?? '';
-      await expect(command.run(args)).rejects.toThrow(UsageError);
-      await expect(command.run(args)).rejects.toThrow(`${flag} ${missing}: no such file or folder`);
-      // Nothing was started: withLocalStack announces itself on stderr first.
-      expect(stderr).not.toHaveBeenCalled();
-    } finally {
-      stderr.mockRestore();
-    }
-  });
+    ['--mds2', ['--inventory', 'package.json', '--advisories', 'data/csaf/icsma', '--mds2', 'nope.csv']],
+  ])(
+    'a missing %s path fails (exit 1) naming the flag and the path, with a next step',
+    async (flag, args) => {
+      const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+      try {
+        const missing = args[args.lastIndexOf(flag) + 1] ?? '';
+        const error = await command.run(args).then(
+          () => null,
+          (e: unknown) => e,
+        );
+        expect(error).toBeInstanceOf(CliError);
+        expect(describeFailure(error, 'run')).toMatchObject({
+          message: `${flag} ${missing}: no such file or folder`,
+          hint: expect.stringContaining('check the path'),
+          exitCode: 1,
+        });
+        // Nothing was started: withLocalStack announces itself on stderr first.
+        expect(stderr).not.toHaveBeenCalled();
+      } finally {
+        stderr.mockRestore();
+      }
+    },
+  );
 });
