@@ -1,5 +1,6 @@
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { InProcessCsafValidator } from '../../shared/adapters/csaf/in-process-csaf-validator';
 import { type AdvisoryDocument, readAdvisoryDocument } from '../../shared/application/ingest-advisories';
 import type { Advisory } from '../../shared/domain/advisory';
 import { isNewerTrackingVersion } from '../../shared/domain/csaf/parse-csaf';
@@ -142,12 +143,14 @@ async function importCommand(
     (['accepted', 'accepted_with_warnings', 'unchanged', 'rejected'] as const)
       .map((status) => `${status.replace(/_/g, ' ')} ${reports.filter((r) => r.status === status).length}`)
       .join(' · ');
+  // No stack here: the CSAF validator runs in this process.
+  const csafValidator = new InProcessCsafValidator();
   for (const [i, file] of files.entries()) {
     const document = documentOf(file);
     const read =
       typeof document === 'string'
         ? { ok: false as const, errors: [document] }
-        : await readAdvisoryDocument(document);
+        : await readAdvisoryDocument(document, csafValidator);
     let report: Reported;
     if (!read.ok) {
       report = { name: file, status: 'rejected', messages: read.errors };

@@ -5,18 +5,18 @@ import { DynamoDeviceRepository } from '../../shared/adapters/dynamodb/device-re
 import { DynamoFindingRepository } from '../../shared/adapters/dynamodb/finding-repository';
 import { TableClient } from '../../shared/adapters/dynamodb/table-client';
 import { DynamoValidationRepository } from '../../shared/adapters/dynamodb/validation-repository';
+import { LambdaCsafValidator } from '../../shared/adapters/lambda/lambda-csaf-validator';
 import { SqsMatchQueue } from '../../shared/adapters/sqs/sqs-queues';
 import { type AdvisoryDocument, ingestAdvisories } from '../../shared/application/ingest-advisories';
 import { recordManufacturerCsafValidations } from '../../shared/application/record-validation';
-import { MatchQueueEnv, parseEnvironment, TableEnv } from '../../shared/config/env';
+import { CsafValidatorFunctionEnv, MatchQueueEnv, parseEnvironment, TableEnv } from '../../shared/config/env';
 import { ENV } from '../../shared/config/env-names';
 import type { Advisory } from '../../shared/domain/advisory';
-import { createDynamoDbClient, createSqsClient } from '../../shared/runtime/aws-clients';
+import { MAX_CSAF_BYTES, oversizedCsafMessage } from '../../shared/domain/csaf/decode-csaf';
+import { createDynamoDbClient, createLambdaClient, createSqsClient } from '../../shared/runtime/aws-clients';
 import { httpError, json } from '../../shared/runtime/http';
 
-const MAX_DOCUMENT_BYTES = 5 * 1024 * 1024;
-
-const env = parseEnvironment(TableEnv.extend(MatchQueueEnv.shape));
+const env = parseEnvironment(TableEnv.extend(MatchQueueEnv.shape).extend(CsafValidatorFunctionEnv.shape));
 const dynamodb = createDynamoDbClient();
 const sqs = createSqsClient();
 const table = new TableClient(dynamodb, env[ENV.tableName]);
@@ -24,6 +24,8 @@ const logger = new Logger({ serviceName: 'medpatch-advisory-ingest' });
 const deps = {
   advisories: new DynamoAdvisoryRepository(table),
   matchQueue: new SqsMatchQueue(sqs, env[ENV.matchQueueUrl]),
+  // Schema + mandatory tests run in the csaf-validator function, so this bundle does not carry the validator.
+  csafValidator: new LambdaCsafValidator(createLambdaClient(), env[ENV.csafValidatorFunction]),
   // A manufacturer's own CSAF with vendor_fix becomes VALIDATED records before the advisory is matched. A failure
   // here never blocks the advisory: without the records the gate simply keeps asking for validation.
   onStored: async (advisory: Advisory) => {
@@ -72,9 +74,8 @@ export const handler = async (
   try {
     const raw = event.body ?? '';
     const text = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
-    if (Buffer.byteLength(text) > MAX_DOCUMENT_BYTES) {
-      return json(413, { error: `CSAF document larger than ${MAX_DOCUMENT_BYTES} bytes` });
-    }
+    const bytes = Buffer.byteLength(text);
+    if (bytes > MAX_CSAF_BYTES) return json(413, { error: oversizedCsafMessage(bytes) });
     const actor = event.requestContext.authorizer?.iam?.userArn ?? 'api';
     const manualRoute = (event.rawPath ?? '').endsWith('/manual');
     const document = manualRoute ? manualDocument(text) : { name: 'upload', text };

@@ -6,11 +6,18 @@ import { DynamoFeedWatermarkRepository } from '../../shared/adapters/dynamodb/fe
 import { DynamoFindingRepository } from '../../shared/adapters/dynamodb/finding-repository';
 import { TableClient } from '../../shared/adapters/dynamodb/table-client';
 import { FetchFeedFetcher } from '../../shared/adapters/http/feed-fetcher';
+import { LambdaCsafValidator } from '../../shared/adapters/lambda/lambda-csaf-validator';
 import { SqsMatchQueue, SqsPrioritizeQueue } from '../../shared/adapters/sqs/sqs-queues';
 import { FeedConfig, type PollReport, pollFeeds } from '../../shared/application/poll-feeds';
-import { MatchQueueEnv, PrioritizeQueueEnv, parseEnvironment, TableEnv } from '../../shared/config/env';
+import {
+  CsafValidatorFunctionEnv,
+  MatchQueueEnv,
+  PrioritizeQueueEnv,
+  parseEnvironment,
+  TableEnv,
+} from '../../shared/config/env';
 import { ENV } from '../../shared/config/env-names';
-import { createDynamoDbClient, createSqsClient } from '../../shared/runtime/aws-clients';
+import { createDynamoDbClient, createLambdaClient, createSqsClient } from '../../shared/runtime/aws-clients';
 
 /** MEDPATCH_FEED_CONFIG: JSON text, checked at cold start; unset or empty means no feed at all. */
 const FeedConfigText = z
@@ -38,6 +45,7 @@ const FeedConfigText = z
 const env = parseEnvironment(
   TableEnv.extend(MatchQueueEnv.shape)
     .extend(PrioritizeQueueEnv.shape)
+    .extend(CsafValidatorFunctionEnv.shape)
     .extend({ [ENV.feedConfig]: FeedConfigText }),
 );
 
@@ -53,6 +61,8 @@ const deps = {
   ingest: {
     advisories: new DynamoAdvisoryRepository(table),
     matchQueue: new SqsMatchQueue(sqs, env[ENV.matchQueueUrl]),
+    // Schema + mandatory tests run in the csaf-validator function; unreachable, the document stays due.
+    csafValidator: new LambdaCsafValidator(createLambdaClient(), env[ENV.csafValidatorFunction]),
   },
   enrich: { enrichment, findings, prioritizeQueue },
 };

@@ -128,7 +128,8 @@ async function pollDirectory(
   for (const change of due) {
     try {
       const text = await deps.fetcher.fetchText(documentUrl(directory, change.path));
-      const read = await readAdvisoryDocument({ name: change.path, text });
+      // An unreachable validator throws: the document counts as not fetched and stays due.
+      const read = await readAdvisoryDocument({ name: change.path, text }, deps.ingest.csafValidator);
       // A document that fails validation is processed (a fix comes as a new change); it is reported as rejected.
       const outcome: DocumentOutcome = read.ok
         ? await storeAdvisory(deps.ingest, change.path, read.advisory, read.warnings, actor)

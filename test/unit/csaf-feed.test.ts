@@ -80,6 +80,7 @@ describe('pollFeeds with the default (empty) feed configuration', () => {
         ingest: {
           advisories: { saveIfNewer: fail('save') } as never,
           matchQueue: { send: fail('match queue') },
+          csafValidator: { validate: fail('validator') },
         },
         enrich: {
           enrichment: {} as never,

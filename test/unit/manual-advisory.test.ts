@@ -108,6 +108,12 @@ describe('manual advisories (ECRI alert, H-ISAC notice, manufacturer letter)', (
           countAll: async () => stored.length,
         },
         matchQueue: { send: async (m: readonly MatchMessage[]) => void sent.push(...m) },
+        // Manual advisories have their own schema: the CSAF validator must not be asked.
+        csafValidator: {
+          validate: async () => {
+            throw new Error('the CSAF validator ran on a manual advisory');
+          },
+        },
       },
       [
         { name: 'ecri.json', text: JSON.stringify(ecri) },

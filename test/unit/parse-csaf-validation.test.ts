@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { InProcessCsafValidator } from '../../shared/adapters/csaf/in-process-csaf-validator';
 import { type DocumentOutcome, ingestAdvisories } from '../../shared/application/ingest-advisories';
 import type { MatchMessage } from '../../shared/application/messages';
 import type { Actor, AdvisoryRepository, MatchQueue } from '../../shared/application/ports';
@@ -15,6 +16,7 @@ import {
 import { csafFiles, readCsafJson } from './csaf-fixtures';
 
 const actor: Actor = { actor: 'test', reason: 'unit test' };
+const csafValidator = new InProcessCsafValidator();
 
 /** In-memory advisory store with the repository's versioning rule. */
 class MemoryAdvisories implements AdvisoryRepository {
@@ -134,7 +136,7 @@ describe('ingestAdvisories on malformed documents', () => {
     const huge = `{"document":{"title":"${'x'.repeat(50 * 1024 * 1024)}"}}`;
 
     const outcomes = await ingestAdvisories(
-      { advisories, matchQueue: queue },
+      { advisories, matchQueue: queue, csafValidator },
       [
         { name: 'truncated.json', text: spacelabsText.slice(0, spacelabsText.length / 2) },
         { name: 'wrong-types.json', text: JSON.stringify(wrongTypes) },
@@ -175,7 +177,7 @@ describe('ingestAdvisories on malformed documents', () => {
   it('accepts a document with non-fatal problems and records them as warnings', async () => {
     const file = csafFiles('icsa').find((f) => basename(f) === 'icsa-23-257-06.json') as string;
     const [outcome] = await ingestAdvisories(
-      { advisories: new MemoryAdvisories(), matchQueue: new MemoryQueue() },
+      { advisories: new MemoryAdvisories(), matchQueue: new MemoryQueue(), csafValidator },
       [{ name: 'siemens.json', text: readFileSync(file, 'utf8') }],
       actor,
     );
@@ -187,7 +189,7 @@ describe('ingestAdvisories on malformed documents', () => {
   it('replaces an advisory only with a newer tracking version and re-queues it; equal or older changes nothing', async () => {
     const advisories = new MemoryAdvisories();
     const queue = new MemoryQueue();
-    const deps = { advisories, matchQueue: queue };
+    const deps = { advisories, matchQueue: queue, csafValidator };
     const statuses = [];
     for (const version of ['1', '3', '3', '2']) {
       const [outcome] = await ingestAdvisories(
