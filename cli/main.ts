@@ -85,4 +85,10 @@ function unknownCommand(name: string): UsageError {
 // The AWS SDK warns that its 2027 releases need Node 22; Lambda runs nodejs22.x and the pinned SDK runs on 20.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
+// `medpatch … --json | head -1`: a reader that stops early is not a failure of ours.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
+
 process.exitCode = await main(process.argv.slice(2));

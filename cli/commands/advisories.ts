@@ -141,7 +141,10 @@ async function importCommand(
   const bar = out.progress('advisories', { total: files.length, unit: 'documents' });
   const tally = () =>
     (['accepted', 'accepted_with_warnings', 'unchanged', 'rejected'] as const)
-      .map((status) => `${status.replace(/_/g, ' ')} ${reports.filter((r) => r.status === status).length}`)
+      .map(
+        (status) =>
+          `${status === 'accepted_with_warnings' ? 'warnings' : status} ${reports.filter((r) => r.status === status).length}`,
+      )
       .join(' · ');
   // No stack here: the CSAF validator runs in this process.
   const csafValidator = new InProcessCsafValidator();
