@@ -6,12 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type * as z from 'zod';
 import { LOCAL_REGION, type LocalStack, startLocalStack } from '../../local/stack';
 import { DynamoAdvisoryRepository } from '../../shared/adapters/dynamodb/advisory-repository';
+import { DynamoAuditRepository } from '../../shared/adapters/dynamodb/audit-repository';
 import { DynamoDeviceRepository } from '../../shared/adapters/dynamodb/device-repository';
 import { DynamoFindingRepository } from '../../shared/adapters/dynamodb/finding-repository';
 import { type Item, TableClient } from '../../shared/adapters/dynamodb/table-client';
 import { DynamoWorkOrderRepository } from '../../shared/adapters/dynamodb/work-order-repository';
 import { SnsAlertPublisher } from '../../shared/adapters/sns/sns-alert-publisher';
-import type { Actor, StakeholderAlert } from '../../shared/application/ports';
+import type { Actor, AuditEvent, StakeholderAlert } from '../../shared/application/ports';
 import type { Device } from '../../shared/domain/device';
 import { WorkOrder } from '../../shared/domain/work-order';
 import { aDevice, aFinding, anAdvisory } from '../unit/domain-builders';
@@ -36,11 +37,9 @@ describe('DynamoDB and SNS adapters against DynamoDB Local and fauxqs', () => {
   let dynamodb: DynamoDBClient;
   let table: TableClient;
 
-  const auditEvents = (entity: string): Promise<Item[]> =>
-    table.queryAll({
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': `AUDIT#${entity}` },
-    });
+  /** An entity's audit trail as operators and the audit export read it. */
+  const auditEvents = (entity: string): Promise<AuditEvent[]> =>
+    new DynamoAuditRepository(table).listByEntity(entity);
   const rawItem = async (pk: string, sk: string): Promise<Item | undefined> =>
     (await table.doc.send(new GetCommand({ TableName: table.tableName, Key: { pk, sk } }))).Item;
 
@@ -66,11 +65,31 @@ describe('DynamoDB and SNS adapters against DynamoDB Local and fauxqs', () => {
       const result = await repo.saveChanged(batch, SYNC);
       expect(result.changed.map((d) => d.deviceId)).toEqual(batch.map((d) => d.deviceId));
       expect(result.unchanged).toBe(0);
+      const eventIds = new Set<string>();
       for (const device of batch) {
         expect(await repo.get(device.deviceId)).toEqual(device);
         const events = await auditEvents(`DEVICE#${device.deviceId}`);
-        expect(events.map((e) => [e.action, e.actor])).toEqual([['DEVICE_CREATED', 'test-sync']]);
+        expect(events.map((e) => [e.action, e.actor, e.entity])).toEqual([
+          ['DEVICE_CREATED', 'test-sync', `DEVICE#${device.deviceId}`],
+        ]);
+        // The creation event carries the device's content as stored.
+        expect(JSON.parse(String(events[0]?.after))).toEqual(JSON.parse(JSON.stringify(device)));
+        expect(events[0]?.before).toBeNull();
+        eventIds.add(String(events[0]?.eventId));
       }
+      expect(eventIds.size).toBe(batch.length);
+      // The creations of one transaction share one stored event (one item, not one per device).
+      const shared = await table.queryAll({
+        IndexName: 'gsi2',
+        KeyConditionExpression: 'gsi2pk = :pk',
+        ExpressionAttributeValues: { ':pk': 'TYPE#DEVICE' },
+      });
+      const links = new Set(
+        shared
+          .filter((item) => batch.some((d) => `DEVICE#${d.deviceId}` === item.pk))
+          .map((item) => JSON.stringify(item.createdAudit)),
+      );
+      expect(links.size).toBe(2); // 120 devices: two transactions of at most 98 creations
       expect((await repo.listByManufacturer('philips')).map((d) => d.deviceId)).toEqual(
         expect.arrayContaining(batch.map((d) => d.deviceId)),
       );
@@ -98,7 +117,7 @@ describe('DynamoDB and SNS adapters against DynamoDB Local and fauxqs', () => {
         if (i === 2) {
           expect(item?.updatedAt).toBe('2025-06-03T00:00:00.000Z');
           expect(events.map((e) => e.action)).toEqual(['DEVICE_CREATED', 'DEVICE_UPDATED']);
-          const update = events[1] as Item;
+          const update = events[1] as AuditEvent;
           expect(JSON.parse(String(update.before)).softwareVersion).toBe('M.00.03');
           expect(JSON.parse(String(update.after)).softwareVersion).toBe('M.00.04');
         } else {

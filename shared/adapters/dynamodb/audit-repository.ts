@@ -1,4 +1,6 @@
 import type { AuditEvent, AuditRepository } from '../../application/ports';
+import { DEVICES_CREATED } from './audit';
+import { keys } from './keys';
 import type { Item, TableClient } from './table-client';
 
 function toEvent(item: Item): AuditEvent {
@@ -25,7 +27,35 @@ export class DynamoAuditRepository implements AuditRepository {
       ExpressionAttributeValues: { ':pk': `AUDIT#${entity}` },
       ConsistentRead: true,
     });
-    return items.map(toEvent);
+    const events = items.map(toEvent);
+    const created = entity.startsWith('DEVICE#') ? await this.deviceCreation(entity.slice(7)) : null;
+    if (!created) return events;
+    // Creation comes first: it precedes every other event of the device.
+    return [created, ...events];
+  }
+
+  /**
+   * The device's DEVICE_CREATED event, cut out of the DEVICES_CREATED event of the transaction that created it
+   * (the device item links to it); null for devices whose creation has its own event.
+   */
+  private async deviceCreation(deviceId: string): Promise<AuditEvent | null> {
+    const [device] = await this.table.getMany([keys.device(deviceId)], ['createdAudit']);
+    const link = device?.createdAudit as { pk?: unknown; sk?: unknown } | undefined;
+    if (typeof link?.pk !== 'string' || typeof link.sk !== 'string') return null;
+    const [shared] = await this.table.getMany([{ pk: link.pk, sk: link.sk }]);
+    if (!shared || shared.action !== DEVICES_CREATED || typeof shared.after !== 'string') return null;
+    const contents = JSON.parse(shared.after) as { deviceId?: unknown }[];
+    const content = contents.find((c) => c.deviceId === deviceId);
+    if (!content) return null;
+    const event = toEvent(shared);
+    return {
+      ...event,
+      eventId: `${event.eventId}#${deviceId}`,
+      entity: `DEVICE#${deviceId}`,
+      action: 'DEVICE_CREATED',
+      before: null,
+      after: JSON.stringify(content),
+    };
   }
 
   async listByAdvisory(advisoryId: string): Promise<AuditEvent[]> {

@@ -10,24 +10,64 @@ import type {
 import { Device } from '../../domain/device';
 import { deviceManufacturerKey } from '../../domain/matching';
 import { TransientError } from '../../errors';
-import { AUDIT_CONDITION, auditItem, contentHash } from './audit';
+import { AUDIT_CONDITION, auditItem, contentHash, DEVICES_CREATED } from './audit';
 import { keys } from './keys';
 import type { Item, TableClient } from './table-client';
 
-// Two items per device (device + audit event) plus one outbox entry per transaction: DynamoDB's limit is 100.
-const DEVICES_PER_TRANSACTION = 49;
+/** DynamoDB's limit on the items of one transaction. */
+const MAX_TRANSACTION_ITEMS = 100;
+/**
+ * The devices created in one transaction share one audit event holding each one's content; its size is kept well
+ * under DynamoDB's 400 KB item limit.
+ */
+const MAX_CREATED_EVENT_BYTES = 300_000;
+/** What is read of a stored device before it is replaced (the audit event's "before", the creation event link). */
+const STORED_PROJECTION = ['contentHash', 'device', 'createdAudit'];
 /** Writes of one contested device before the sync gives up with a retryable error. */
 const CONFLICT_ATTEMPTS = 3;
 
 interface PendingWrite {
   device: Device;
   hash: string;
+  /** The device's JSON, as its creation is recorded (new devices only). */
+  json?: string;
   /** The stored item the write is conditioned on (undefined: the device must not exist yet). */
   previous: Item | undefined;
 }
 
 /** Concurrent DynamoDB calls per saveChanged (BatchGets, then transactions). */
 const CONCURRENCY = 4;
+
+/**
+ * Splits writes into transactions: an updated device takes two items (device + its own audit event), a created one
+ * takes one (its content goes into the transaction's single DEVICES_CREATED event), plus the outbox entry and that
+ * shared event: at most 100 items and a bounded event size per transaction.
+ */
+function transactionChunks(writes: readonly PendingWrite[]): PendingWrite[][] {
+  const chunks: PendingWrite[][] = [];
+  let current: PendingWrite[] = [];
+  let items = 1; // the outbox entry
+  let createdBytes = 0;
+  for (const write of writes) {
+    const bytes = write.previous ? 0 : Buffer.byteLength(write.json ?? '');
+    const cost = (hasCreated: boolean) => (write.previous ? 2 : hasCreated ? 1 : 2);
+    if (
+      current.length > 0 &&
+      (items + cost(createdBytes > 0) > MAX_TRANSACTION_ITEMS ||
+        createdBytes + bytes > MAX_CREATED_EVENT_BYTES)
+    ) {
+      chunks.push(current);
+      current = [];
+      items = 1;
+      createdBytes = 0;
+    }
+    items += cost(createdBytes > 0 || current.some((c) => !c.previous));
+    createdBytes += bytes;
+    current.push(write);
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
 
 function chunked<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
@@ -91,7 +131,7 @@ export class DynamoDeviceRepository implements DeviceRepository {
       await inParallel(chunked(existing, 100), (part) =>
         this.table.getMany(
           part.map(({ device }) => keys.device(device.deviceId)),
-          ['contentHash', 'device'],
+          STORED_PROJECTION,
         ),
       )
     ).flat();
@@ -100,10 +140,11 @@ export class DynamoDeviceRepository implements DeviceRepository {
     for (const { device, hash } of changedDevices) {
       const previous = storedByPk.get(keys.device(device.deviceId).pk);
       // Re-check: the full read may see a newer version than the hash read did.
-      if (previous?.contentHash !== hash) candidates.push({ device, hash, previous });
+      if (previous?.contentHash !== hash)
+        candidates.push({ device, hash, previous, ...(previous ? {} : { json: JSON.stringify(device) }) });
     }
     // Chunks touch disjoint devices, so their transactions run concurrently; results keep the input order.
-    const outcomes = await inParallel(chunked(candidates, DEVICES_PER_TRANSACTION), async (chunk) => {
+    const outcomes = await inParallel(transactionChunks(candidates), async (chunk) => {
       const part = { written: [] as Device[], created: [] as string[], outboxIds: [] as string[] };
       try {
         part.outboxIds.push(await this.writeChunk(chunk, actor));
@@ -193,12 +234,14 @@ export class DynamoDeviceRepository implements DeviceRepository {
           );
         }
       }
-      const [previous] = await this.table.getMany(
-        [keys.device(entry.device.deviceId)],
-        ['contentHash', 'device'],
-      );
+      const [previous] = await this.table.getMany([keys.device(entry.device.deviceId)], STORED_PROJECTION);
       if (previous?.contentHash === current.hash) return null;
-      current = { ...current, previous };
+      current = {
+        device: current.device,
+        hash: current.hash,
+        previous,
+        json: JSON.stringify(current.device),
+      };
     }
   }
 
@@ -210,6 +253,27 @@ export class DynamoDeviceRepository implements DeviceRepository {
   private async writeChunk(chunk: readonly PendingWrite[], actor: Actor): Promise<string> {
     const at = this.now();
     const outboxId = `${at}#${randomUUID()}`;
+    const created = chunk.filter((c) => !c.previous);
+    // One event records every device this transaction creates (the device items link to it); each update has
+    // its own event with the content before and after.
+    const createdEvent: Record<string, unknown> | undefined =
+      created.length > 0
+        ? {
+            ...auditItem({
+              entity: `DEVICES_CREATED#${outboxId}`,
+              action: DEVICES_CREATED,
+              before: null,
+              after: null,
+              actor,
+              at,
+            }),
+            after: `[${created.map((c) => c.json ?? JSON.stringify(c.device)).join(',')}]`,
+            deviceIds: created.map((c) => c.device.deviceId),
+          }
+        : undefined;
+    const createdLink = createdEvent
+      ? { pk: String(createdEvent.pk), sk: String(createdEvent.sk) }
+      : undefined;
     await this.table.doc.send(
       new TransactWriteCommand({
         TransactItems: [
@@ -224,6 +288,17 @@ export class DynamoDeviceRepository implements DeviceRepository {
               },
             },
           },
+          ...(createdEvent
+            ? [
+                {
+                  Put: {
+                    TableName: this.table.tableName,
+                    Item: createdEvent,
+                    ConditionExpression: AUDIT_CONDITION,
+                  },
+                },
+              ]
+            : []),
           ...chunk.flatMap(({ device, hash, previous }) => [
             {
               Put: {
@@ -236,26 +311,35 @@ export class DynamoDeviceRepository implements DeviceRepository {
                   device,
                   contentHash: hash,
                   updatedAt: at,
+                  ...(previous
+                    ? previous.createdAudit
+                      ? { createdAudit: previous.createdAudit }
+                      : {}
+                    : { createdAudit: createdLink }),
                 },
                 // Optimistic concurrency: only replace the version we compared against.
                 ConditionExpression: previous ? 'contentHash = :prev' : 'attribute_not_exists(pk)',
                 ...(previous ? { ExpressionAttributeValues: { ':prev': previous.contentHash } } : {}),
               },
             },
-            {
-              Put: {
-                TableName: this.table.tableName,
-                Item: auditItem({
-                  entity: `DEVICE#${device.deviceId}`,
-                  action: previous ? 'DEVICE_UPDATED' : 'DEVICE_CREATED',
-                  before: previous?.device ?? null,
-                  after: device,
-                  actor,
-                  at,
-                }),
-                ConditionExpression: AUDIT_CONDITION,
-              },
-            },
+            ...(previous
+              ? [
+                  {
+                    Put: {
+                      TableName: this.table.tableName,
+                      Item: auditItem({
+                        entity: `DEVICE#${device.deviceId}`,
+                        action: 'DEVICE_UPDATED',
+                        before: previous.device,
+                        after: device,
+                        actor,
+                        at,
+                      }),
+                      ConditionExpression: AUDIT_CONDITION,
+                    },
+                  },
+                ]
+              : []),
           ]),
         ],
       }),
