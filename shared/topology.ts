@@ -43,12 +43,21 @@ export interface BucketDeclaration {
   retentionDays: number;
 }
 
+/**
+ * Functions that other functions invoke directly (Lambda Invoke). Spelled out because FunctionKey is derived from
+ * FUNCTIONS, which cannot refer to its own keys; the stack and the local runner index their functions with these,
+ * so a name that is not a function fails to compile.
+ */
+export type InvokedFunctionKey = 'csafValidator';
+
 /** Where a function gets an environment variable's value from. */
 export type EnvSource =
   | { table: TableKey }
   | { queueUrl: QueueKey }
   | { topicArn: TopicKey }
   | { bucketName: BucketKey }
+  /** Another function's name (CDK: its physical name; locally the name the local runner serves it under). */
+  | { functionName: InvokedFunctionKey }
   | { value: string }
   /** Per-deployment settings (CMMS URL, secret name, …): CDK takes them from the hospital's parameters. */
   | {
@@ -111,6 +120,8 @@ export interface FunctionDeclaration {
     /** GetObject (and a prefix-limited ListBucket, so a missing object is a 404) under the bucket's prefix. */
     bucketRead?: readonly BucketKey[];
     cmmsSecret?: boolean;
+    /** lambda:InvokeFunction on exactly these functions. */
+    invoke?: readonly InvokedFunctionKey[];
   };
 }
 
@@ -205,8 +216,21 @@ export const FUNCTIONS = {
     environment: {
       [ENV.tableName]: { table: 'main' },
       [ENV.matchQueueUrl]: { queueUrl: 'match' },
+      [ENV.csafValidatorFunction]: { functionName: 'csafValidator' },
     },
-    access: { tableRead: ['main'], tableWrite: ['main'], queueSend: ['match'] },
+    access: { tableRead: ['main'], tableWrite: ['main'], queueSend: ['match'], invoke: ['csafValidator'] },
+  },
+  csafValidator: {
+    id: 'CsafValidatorFunction',
+    entry: 'functions/csaf-validator/handler.ts',
+    description:
+      'Runs the CSAF schema and mandatory tests on one document for advisory-ingest and feed-poll (invoked only)',
+    memoryMb: 1024,
+    timeoutSeconds: 30,
+    // Invoked synchronously by the two readers of CSAF documents; no trigger, no data access, no AWS client.
+    triggers: [],
+    environment: {},
+    access: {},
   },
   validationApi: {
     id: 'ValidationApiFunction',
@@ -379,8 +403,14 @@ export const FUNCTIONS = {
       [ENV.prioritizeQueueUrl]: { queueUrl: 'prioritize' },
       // No feed by default (nothing is fetched); a hospital lists its feed URLs here (a deploy setting later).
       [ENV.feedConfig]: { value: '{"csafDirectories":[]}' },
+      [ENV.csafValidatorFunction]: { functionName: 'csafValidator' },
     },
-    access: { tableRead: ['main'], tableWrite: ['main'], queueSend: ['match', 'prioritize'] },
+    access: {
+      tableRead: ['main'],
+      tableWrite: ['main'],
+      queueSend: ['match', 'prioritize'],
+      invoke: ['csafValidator'],
+    },
   },
   postureReport: {
     id: 'PostureReportFunction',
