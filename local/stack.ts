@@ -30,6 +30,11 @@ import {
 } from './servicenow-sim/index';
 
 export const LOCAL_REGION = 'us-east-1';
+
+/** A function's name on the local stack: what `functionName` env sources resolve to and the local runner serves. */
+export function localFunctionName(key: FunctionKey): string {
+  return `medpatch-${key}`;
+}
 /** Failed messages reappear quickly on a laptop; in AWS the visibility timeout is 6 × the consumer's timeout. */
 const LOCAL_VISIBILITY_TIMEOUT_SECONDS = 2;
 
@@ -165,6 +170,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       // An IP endpoint makes the S3 client address buckets path-style (no *.localhost DNS needed).
       AWS_ENDPOINT_URL_S3: fauxqs.address,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: 'http://127.0.0.1:9',
+      // Lambda Invoke is served by the local runner, which replaces this with its own port; until then a closed
+      // port, so a call never leaves the machine.
+      AWS_ENDPOINT_URL_LAMBDA: 'http://127.0.0.1:9',
       [ENV.cmmsUsername]: cmms.username,
       [ENV.cmmsPassword]: cmms.password,
       [ENV.enrichmentHmacKey]: options.enrichmentHmacKey ?? LOCAL_ENRICHMENT_HMAC_KEY,
@@ -175,6 +183,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       if ('queueUrl' in source) return queueUrls[source.queueUrl];
       if ('topicArn' in source) return topicArns[source.topicArn];
       if ('bucketName' in source) return bucketNames[source.bucketName];
+      if ('functionName' in source) return localFunctionName(source.functionName);
       if ('value' in source) return source.value;
       return settings[source.setting] ?? '';
     };
