@@ -1,6 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
 import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { MedPatchBucket } from './constructs/medpatch-bucket';
@@ -115,4 +116,14 @@ export function grantBucketRead(grantee: IGrantable, bucket: MedPatchBucket): vo
     }),
   );
   grantKeyViaService(grantee, bucket.key, 's3', ['kms:Decrypt']);
+}
+
+/**
+ * Invoke exactly one function (its unqualified ARN, i.e. $LATEST). `fn.grantInvoke` would also grant
+ * `<arn>:*` (every version and alias), a wildcard the least-privilege test forbids.
+ */
+export function grantFunctionInvoke(grantee: IGrantable, target: IFunction): void {
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [target.functionArn] }),
+  );
 }

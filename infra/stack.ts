@@ -52,6 +52,7 @@ import {
 import {
   grantBucketRead,
   grantBucketWrite,
+  grantFunctionInvoke,
   grantQueueSend,
   grantSecretRead,
   grantTableAccess,
@@ -237,6 +238,7 @@ export class MedPatchStack extends Stack {
       if ('queueUrl' in source) return this.queues[source.queueUrl].queue.queueUrl;
       if ('topicArn' in source) return this.topics[source.topicArn].topic.topicArn;
       if ('bucketName' in source) return this.buckets[source.bucketName].bucket.bucketName;
+      if ('functionName' in source) throw new Error('function names are set once every function exists');
       if ('value' in source) return source.value;
       switch (source.setting) {
         case 'cmmsSecretArn':
@@ -282,6 +284,7 @@ export class MedPatchStack extends Stack {
         serviceName: `medpatch-${basename(dirname(declaration.entry))}`,
         environment: Object.fromEntries(
           Object.entries(declaration.environment).flatMap(([name, source]) => {
+            if ('functionName' in source) return [];
             const value = resolveEnv(source);
             return value === undefined ? [] : [[name, value]];
           }),
@@ -336,6 +339,19 @@ export class MedPatchStack extends Stack {
       });
       return fn;
     });
+
+    // References between functions (another function's name, invoke grants) once every function exists.
+    for (const [key, declaration] of Object.entries(FUNCTIONS) as [FunctionKey, FunctionDeclaration][]) {
+      const fn = this.functions[key];
+      for (const [name, source] of Object.entries(declaration.environment)) {
+        if ('functionName' in source) {
+          fn.function.addEnvironment(name, this.functions[source.functionName].function.functionName);
+        }
+      }
+      for (const target of declaration.access.invoke ?? []) {
+        grantFunctionInvoke(fn.function, this.functions[target].function);
+      }
+    }
 
     if (httpRoutes.length > 0) {
       const api = new HttpApi(this, 'Api', {

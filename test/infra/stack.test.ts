@@ -331,7 +331,7 @@ describe('the reports bucket', () => {
     }
   });
 
-  it('blocks every kind of public access and denies requests without TLS', () => {
+  it('blocks every kind of public access, denies requests without TLS and uploads under another key', () => {
     const policies = resourcesOf<{ Bucket: unknown; PolicyDocument: { Statement: unknown[] } }>(
       'AWS::S3::BucketPolicy',
     );
@@ -346,6 +346,28 @@ describe('the reports bucket', () => {
       const policy = policies.find(([, p]) => logicalIdOf(p.Properties.Bucket) === id);
       expect(policy?.[1].Properties.PolicyDocument.Statement, id).toContainEqual(
         expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+      );
+      // Uploads that ask for another key, for aws/s3 (aws:kms without a key id) or for SSE-S3 are refused.
+      const keyArn = stack.resolve(stack.buckets[key].key.keyArn);
+      const sse = 's3:x-amz-server-side-encryption';
+      const denies = policy?.[1].Properties.PolicyDocument.Statement.filter(
+        (statement) => (statement as { Effect: string; Action: unknown }).Effect === 'Deny',
+      );
+      expect(denies, id).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            Action: 's3:PutObject',
+            Condition: { StringNotEqualsIfExists: { [sse]: 'aws:kms' } },
+          }),
+          expect.objectContaining({
+            Action: 's3:PutObject',
+            Condition: { StringNotEqualsIfExists: { [`${sse}-aws-kms-key-id`]: keyArn } },
+          }),
+          expect.objectContaining({
+            Action: 's3:PutObject',
+            Condition: { StringEquals: { [sse]: 'aws:kms' }, Null: { [`${sse}-aws-kms-key-id`]: 'true' } },
+          }),
+        ]),
       );
     }
   });
@@ -463,6 +485,8 @@ describe('functions', () => {
       if ('queueUrl' in source) return stack.resolve(stack.queues[source.queueUrl].queue.queueUrl);
       if ('topicArn' in source) return stack.resolve(stack.topics[source.topicArn].topic.topicArn);
       if ('bucketName' in source) return stack.resolve(stack.buckets[source.bucketName].bucket.bucketName);
+      if ('functionName' in source)
+        return stack.resolve(stack.functions[source.functionName].function.functionName);
       if ('value' in source) return source.value;
       if (source.setting === 'cmmsSecretArn') return stack.resolve(stack.cmmsSecret.secretArn);
       // Optional settings DEV_SETTINGS leaves out are not set at all.
