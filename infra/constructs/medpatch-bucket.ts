@@ -1,4 +1,5 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { AnyPrincipal, Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
@@ -88,6 +89,24 @@ export class MedPatchBucket extends Construct {
       ],
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    // Every object is encrypted with this bucket's key: an upload asking for another key, for aws/s3 (aws:kms
+    // without a key id) or for SSE-S3 is refused. Uploads without SSE headers get the default (this key).
+    const keyId = 's3:x-amz-server-side-encryption-aws-kms-key-id';
+    const sse = 's3:x-amz-server-side-encryption';
+    const denyUpload = (sid: string, conditions: Record<string, Record<string, unknown>>) =>
+      this.bucket.addToResourcePolicy(
+        new PolicyStatement({
+          sid,
+          effect: Effect.DENY,
+          principals: [new AnyPrincipal()],
+          actions: ['s3:PutObject'],
+          resources: [this.bucket.arnForObjects('*')],
+          conditions,
+        }),
+      );
+    denyUpload('DenyOtherEncryption', { StringNotEqualsIfExists: { [sse]: 'aws:kms' } });
+    denyUpload('DenyOtherKmsKey', { StringNotEqualsIfExists: { [keyId]: this.key.keyArn } });
+    denyUpload('DenyAwsManagedKey', { StringEquals: { [sse]: 'aws:kms' }, Null: { [keyId]: 'true' } });
   }
 
   /** The ARN pattern of the objects under the bucket's prefix (for grants). */

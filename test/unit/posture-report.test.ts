@@ -197,7 +197,7 @@ describe('posture report publishing', () => {
 });
 
 describe('S3 report store', () => {
-  it('puts reports SSE-KMS encrypted, with their content type and no-store caching', async () => {
+  it('puts reports with their content type and no-store caching, leaving encryption to the bucket key', async () => {
     const sent: unknown[] = [];
     const client = { send: async (command: { input: unknown }) => void sent.push(command.input) };
     const store = new S3ReportStore(client as unknown as S3Client, 'reports-bucket');
@@ -216,7 +216,6 @@ describe('S3 report store', () => {
         Body: '<p>',
         ContentType: 'text/html; charset=utf-8',
         CacheControl: 'no-store',
-        ServerSideEncryption: 'aws:kms',
         Metadata: { day: '2026-11-30' },
       },
     ]);

@@ -3,8 +3,8 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { ReportObject, ReportStore } from '../../report/publish-report';
 
 /**
- * Posture reports in a private S3 bucket: SSE-KMS (the bucket's default key), never cached by browsers or
- * proxies, shared only through presigned GET links.
+ * Posture reports in a private S3 bucket: SSE-KMS with the bucket's own key (its default encryption), never
+ * cached by browsers or proxies, shared only through presigned GET links.
  *
  * A presigned URL carries the signer's credentials. Signed by a Lambda role, those are temporary session
  * credentials, and the URL stops working when they expire even if its own expiry is later; links are therefore
@@ -24,7 +24,8 @@ export class S3ReportStore implements ReportStore {
         Body: object.body,
         ContentType: object.contentType,
         CacheControl: 'no-store',
-        ServerSideEncryption: 'aws:kms',
+        // No SSE headers: the bucket's default encryption applies its own KMS key. `aws:kms` without a key id
+        // would select the account's aws/s3 key instead, which the bucket policy refuses.
         ...(object.metadata ? { Metadata: { ...object.metadata } } : {}),
       }),
     );
