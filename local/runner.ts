@@ -14,14 +14,17 @@ import type {
   SQSEvent,
 } from 'aws-lambda';
 import { FUNCTIONS, type FunctionKey, type FunctionTrigger, QUEUES, type QueueKey } from '../shared/topology';
-import { LOCAL_REGION, type LocalStack, localSqsClient } from './stack';
+import { type LambdaInvokeServer, startLambdaInvokeServer } from './lambda-invoke-server';
+import { LOCAL_REGION, type LocalStack, localFunctionName, localSqsClient } from './stack';
 
 type AnyHandler = (event: never, context: Context) => Promise<unknown>;
 
 /**
  * Invokes the real Lambda handlers in-process with real event shapes: SQS batch events built from messages
  * received from fauxqs (deleting only what the handler did not report as failed), API Gateway v2 events, and
- * scheduler payloads. Which handler consumes which queue comes from shared/topology.ts.
+ * scheduler payloads. Which handler consumes which queue comes from shared/topology.ts. Functions that invoke other
+ * functions (advisory-ingest → csaf-validator) reach them through the Lambda Invoke API the runner serves on a
+ * loopback port (AWS_ENDPOINT_URL_LAMBDA), with the same SDK call as in AWS.
  */
 export class LocalRunner {
   private readonly sqs: SQSClient;
@@ -29,12 +32,17 @@ export class LocalRunner {
   readonly stats: Partial<
     Record<FunctionKey, { batches: number; records: number; failed: number; busyMs: number }>
   > = {};
+  /** Lambda Invoke calls served per function (function-to-function calls such as csaf-validator). */
+  readonly invocations: Partial<Record<FunctionKey, number>>;
 
   private constructor(
     private readonly stack: LocalStack,
     private readonly handlers: Record<FunctionKey, AnyHandler>,
+    private readonly invokeServer: LambdaInvokeServer,
+    invocations: Partial<Record<FunctionKey, number>>,
   ) {
     this.sqs = localSqsClient(stack);
+    this.invocations = invocations;
   }
 
   /**
@@ -44,13 +52,38 @@ export class LocalRunner {
   static async create(stack: LocalStack): Promise<LocalRunner> {
     Object.assign(process.env, stack.env);
     const handlers = {} as Record<FunctionKey, AnyHandler>;
-    for (const [key, fn] of Object.entries(FUNCTIONS) as [FunctionKey, (typeof FUNCTIONS)[FunctionKey]][]) {
-      const module = (await import(/* @vite-ignore */ `../${fn.entry.replace(/\.ts$/, '')}`)) as {
-        handler: AnyHandler;
+    const keys = Object.keys(FUNCTIONS) as FunctionKey[];
+    const invocations: Partial<Record<FunctionKey, number>> = {};
+    // Started before the handlers load, so their clients see the endpoint at their cold start.
+    const invokeServer = await startLambdaInvokeServer((name) => {
+      const key = keys.find((k) => localFunctionName(k) === name);
+      const handler = key ? handlers[key] : undefined;
+      if (!key || !handler) return undefined;
+      return (payload) => {
+        invocations[key] = (invocations[key] ?? 0) + 1;
+        return handler(payload as never, lambdaContext(key));
       };
-      handlers[key] = module.handler;
+    });
+    process.env.AWS_ENDPOINT_URL_LAMBDA = invokeServer.endpoint;
+    try {
+      for (const key of keys) {
+        const module = (await import(
+          /* @vite-ignore */ `../${FUNCTIONS[key].entry.replace(/\.ts$/, '')}`
+        )) as {
+          handler: AnyHandler;
+        };
+        handlers[key] = module.handler;
+      }
+    } catch (error) {
+      invokeServer.close();
+      throw error;
     }
-    return new LocalRunner(stack, handlers);
+    return new LocalRunner(stack, handlers, invokeServer, invocations);
+  }
+
+  /** Where the runner serves the Lambda Invoke API (AWS_ENDPOINT_URL_LAMBDA of the functions it runs). */
+  get lambdaEndpoint(): string {
+    return this.invokeServer.endpoint;
   }
 
   async invokeSchedule<T>(key: FunctionKey, payload: unknown): Promise<T> {
@@ -228,6 +261,7 @@ export class LocalRunner {
 
   close(): void {
     this.sqs.destroy();
+    this.invokeServer.close();
   }
 }
 
@@ -247,12 +281,12 @@ function lambdaContext(key: FunctionKey): Context {
   const started = Date.now();
   return {
     callbackWaitsForEmptyEventLoop: false,
-    functionName: `medpatch-${key}`,
+    functionName: localFunctionName(key),
     functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:${LOCAL_REGION}:000000000000:function:medpatch-${key}`,
+    invokedFunctionArn: `arn:aws:lambda:${LOCAL_REGION}:000000000000:function:${localFunctionName(key)}`,
     memoryLimitInMB: String(fn.memoryMb),
     awsRequestId: randomUUID(),
-    logGroupName: `/aws/lambda/medpatch-${key}`,
+    logGroupName: `/aws/lambda/${localFunctionName(key)}`,
     logStreamName: 'local',
     getRemainingTimeInMillis: () => fn.timeoutSeconds * 1000 - (Date.now() - started),
     done: () => undefined,

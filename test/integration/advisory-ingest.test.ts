@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LocalRunner } from '../../local/runner';
 import { LOCAL_REGION, type LocalStack, startLocalStack } from '../../local/stack';
@@ -11,6 +12,8 @@ import { DynamoFindingRepository } from '../../shared/adapters/dynamodb/finding-
 import { TableClient } from '../../shared/adapters/dynamodb/table-client';
 import { matchChange } from '../../shared/application/match-changes';
 import type { PrioritizeMessage } from '../../shared/application/messages';
+import { ENV } from '../../shared/config/env-names';
+import { MAX_CSAF_BYTES } from '../../shared/domain/csaf/decode-csaf';
 import { parseCsafDocument } from '../../shared/domain/csaf/parse-csaf';
 import { Device } from '../../shared/domain/device';
 
@@ -91,6 +94,53 @@ describe('advisory-ingest λ on the local stack (DynamoDB Local, fauxqs)', () =>
     expect(JSON.stringify(bodyOf(rejected).details)).toMatch(
       /\/document\/category: must be string \(schema\)/,
     );
+    expect(await advisories.countAll()).toBe(0);
+  });
+
+  it('validates through the csaf-validator function over the Lambda Invoke API the runner serves', async () => {
+    const before = runner.invocations.csafValidator ?? 0;
+    const invalid = JSON.parse(original) as { document: Record<string, unknown> };
+    invalid.document.lang = 'xx-XX';
+    const rejected = await post(JSON.stringify(invalid));
+    expect(rejected.statusCode).toBe(422);
+    expect(bodyOf(rejected).details).toContain(
+      '/document/lang: is not a valid language-tag (mandatory test 6.1.12)',
+    );
+    expect((await post(revision(1))).statusCode).toBe(201);
+    expect(runner.invocations.csafValidator).toBe(before + 2);
+
+    // The same API as AWS: a handler that throws comes back as a function error with its errorType.
+    const lambda = new LambdaClient({
+      region: LOCAL_REGION,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      endpoint: runner.lambdaEndpoint,
+    });
+    try {
+      const refused = await lambda.send(
+        new InvokeCommand({
+          FunctionName: stack.env[ENV.csafValidatorFunction],
+          Payload: Buffer.from(JSON.stringify({ document: [1, 2] })),
+        }),
+      );
+      expect(refused.FunctionError).toBe('Unhandled');
+      expect(JSON.parse(Buffer.from(refused.Payload ?? []).toString())).toMatchObject({
+        errorType: 'CsafDocumentRefused',
+        errorMessage: expect.stringMatching(/document must be a JSON object/),
+      });
+      await expect(
+        lambda.send(new InvokeCommand({ FunctionName: 'medpatch-nope', Payload: Buffer.from('{}') })),
+      ).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+    } finally {
+      lambda.destroy();
+    }
+  });
+
+  it('answers 413 for a document larger than one validator invocation can carry, naming the limit', async () => {
+    const huge = JSON.parse(original) as { document: Record<string, unknown> };
+    huge.document.notes = [{ category: 'general', text: 'x'.repeat(MAX_CSAF_BYTES) }];
+    const response = await post(JSON.stringify(huge));
+    expect(response.statusCode).toBe(413);
+    expect(String(bodyOf(response).error)).toMatch(/the limit is 5242880 bytes/);
     expect(await advisories.countAll()).toBe(0);
   });
 
