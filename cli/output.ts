@@ -103,8 +103,11 @@ export function formatProgress(
   const count = `${p.unit ? `${p.unit} ` : ''}${formatCount(p.done)}${known ? `/${formatCount(p.total ?? 0)}` : ''}`;
   const parts = [count];
   if (p.detail) parts.push(p.detail);
-  parts.push(`${formatCount(rate)}/s`);
-  if (known && rate > 0) parts.push(`ETA ${formatDuration(Math.max(0, (p.total ?? 0) - p.done) / rate)}`);
+  // A rate over less than half a second is noise (and the first line of a bar would always say 0/s).
+  if (p.elapsedMs >= 500) {
+    parts.push(`${formatCount(rate)}/s`);
+    if (known && rate > 0) parts.push(`ETA ${formatDuration(Math.max(0, (p.total ?? 0) - p.done) / rate)}`);
+  }
   if (mode === 'plain') return `${p.label}: ${parts.join(' · ')}`;
   let bar = '';
   if (known) {
@@ -238,7 +241,7 @@ export class Output {
     let detail: string | undefined;
     let done = 0;
     let lastDraw = Number.NEGATIVE_INFINITY;
-    let lastPlain = '';
+    let lastCounts = '';
     let finished = false;
     const state = (): ProgressState => ({
       label,
@@ -263,10 +266,11 @@ export class Output {
         }
         return;
       }
-      const line = formatProgress(state(), 'plain');
-      if (final && line === lastPlain) return;
-      lastPlain = line;
-      this.stderr.write(`${line}\n`);
+      // A log gets a line only when the counts moved: a finished stage waiting beside others stays quiet.
+      const counts = `${done}|${total}|${detail}`;
+      if (counts === lastCounts) return;
+      lastCounts = counts;
+      this.stderr.write(`${formatProgress(state(), 'plain')}\n`);
     };
     return {
       update: (value, opts = {}) => {

@@ -109,7 +109,7 @@ describe('Output', () => {
     expect(tty.text).toBe(`${ESC}1mSummary${ESC}22m\n`);
   });
 
-  it('non-TTY progress: throttled plain lines, a final line per bar, never a carriage return', () => {
+  it('non-TTY progress: throttled plain lines, only when the counts moved, never a carriage return', () => {
     let t = 0;
     const stderr = buffer(false);
     const out = new Output({ stdout: buffer(false), stderr, env: {}, now: () => t, plainEveryMs: 5000 });
@@ -119,16 +119,19 @@ describe('Output', () => {
     bar.update(2); // throttled
     t += 5000;
     bar.update(3);
+    t += 5000;
+    bar.update(3); // counts unchanged: a waiting stage stays quiet
     bar.done(); // same counts as the last line: not repeated
     const second = out.progress('advisories', { total: 4 });
     second.update(1);
+    t += 1000;
     second.done({ done: 4 });
     expect(stderr.text).not.toContain('\r');
     expect(stderr.text.trim().split('\n')).toEqual([
-      'sync: read 1 · 0/s',
+      'sync: read 1', // no rate over less than half a second
       'sync: read 3 · 1/s',
-      'advisories: 1/4 · 0/s',
-      'advisories: 4/4 · 0/s',
+      'advisories: 1/4',
+      'advisories: 4/4 · 4/s · ETA 0s',
     ]);
   });
 
