@@ -624,7 +624,42 @@ describe('least privilege', () => {
       expect(resourcesGranted(key, 'secretsmanager:GetSecretValue').length, `${key} secret`).toBe(
         access.cmmsSecret ? 1 : 0,
       );
+      const invoke = (access.invoke ?? []).map((f) => stack.resolve(stack.functions[f].function.functionArn));
+      expect(
+        sortedJson(resourcesGranted(key, 'lambda:InvokeFunction')),
+        `${key} lambda:InvokeFunction`,
+      ).toEqual(sortedJson(invoke));
     }
+  });
+
+  it('lets only advisory-ingest and feed-poll invoke csaf-validator, which itself reaches no data and no trigger', () => {
+    const validatorArn = stack.resolve(stack.functions.csafValidator.function.functionArn);
+    const invokers = functionEntries
+      .filter(([key]) => resourcesGranted(key, 'lambda:InvokeFunction').length > 0)
+      .map(([key]) => key);
+    expect(invokers.sort()).toEqual(['advisoryIngest', 'feedPoll']);
+    for (const key of invokers)
+      expect(resourcesGranted(key, 'lambda:InvokeFunction')).toEqual([validatorArn]);
+
+    const validatorActions = statementsOfFunction('csafValidator').flatMap((st) => asArray(st.Action));
+    expect(
+      validatorActions.filter((action) => /^(dynamodb|sqs|sns|secretsmanager|kms|s3|lambda):/.test(action)),
+    ).toEqual([]);
+    // Function-to-function grants name one function, never `<arn>:*`.
+    const invokeGrants = functionEntries.flatMap(([key]) => resourcesGranted(key, 'lambda:InvokeFunction'));
+    expect(JSON.stringify(invokeGrants)).not.toContain('*');
+    const validatorId = stack.getLogicalId(
+      stack.functions.csafValidator.function.node.defaultChild as CfnElement,
+    );
+    const mappings = resourcesOf<{ FunctionName: unknown }>('AWS::Lambda::EventSourceMapping').filter(
+      ([, m]) => JSON.stringify(m.Properties.FunctionName).includes(validatorId),
+    );
+    expect(mappings).toEqual([]);
+    expect(stack.functions.csafValidator.deadLetterQueue).toBeUndefined();
+    expect(JSON.stringify(template.findResources('AWS::Scheduler::Schedule'))).not.toContain(validatorId);
+    expect(JSON.stringify(template.findResources('AWS::ApiGatewayV2::Integration'))).not.toContain(
+      validatorId,
+    );
   });
 
   it('does not let the matcher send to the work-order queue or publish alerts', () => {
