@@ -238,6 +238,16 @@ describe('DynamoDB and SNS adapters against DynamoDB Local and fauxqs', () => {
       expect((await auditEvents(`DEVICE#${same.deviceId}`)).length).toBe(1);
     });
 
+    it('moves a source watermark forward only, whatever order concurrent syncs finish in', async () => {
+      const repo = new DynamoDeviceRepository(table);
+      expect(await repo.getWatermark('wm-test')).toBeNull();
+      await repo.setWatermark('wm-test', '2025-06-02 10:00:00');
+      await repo.setWatermark('wm-test', '2025-06-01 09:00:00'); // a slower sync finishing late
+      expect(await repo.getWatermark('wm-test')).toBe('2025-06-02 10:00:00');
+      await repo.setWatermark('wm-test', '2025-06-03 08:00:00');
+      expect(await repo.getWatermark('wm-test')).toBe('2025-06-03 08:00:00');
+    });
+
     it('stores a device named twice in one call once, with its last content', async () => {
       const repo = new DynamoDeviceRepository(table);
       const [first] = devices('TWICE', 1) as [Device];

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type {
   Actor,
@@ -379,12 +379,20 @@ export class DynamoDeviceRepository implements DeviceRepository {
     return typeof res.Item?.watermark === 'string' ? res.Item.watermark : null;
   }
 
+  /** Moves the watermark forward only: a slower concurrent sync can never move it back (that would only re-read). */
   async setWatermark(source: string, watermark: string): Promise<void> {
-    await this.table.doc.send(
-      new PutCommand({
-        TableName: this.table.tableName,
-        Item: { ...keys.watermark(source), type: 'WATERMARK', watermark, updatedAt: this.now() },
-      }),
-    );
+    try {
+      await this.table.doc.send(
+        new PutCommand({
+          TableName: this.table.tableName,
+          Item: { ...keys.watermark(source), type: 'WATERMARK', watermark, updatedAt: this.now() },
+          ConditionExpression: 'attribute_not_exists(watermark) OR watermark < :watermark',
+          ExpressionAttributeValues: { ':watermark': watermark },
+        }),
+      );
+    } catch (error) {
+      // A newer (or the same) watermark is stored already.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
   }
 }
