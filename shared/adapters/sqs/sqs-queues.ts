@@ -10,23 +10,37 @@ import { TransientError } from '../../errors';
 
 const SQS_BATCH_LIMIT = 10;
 
-/** Sends entries in batches of ten; any entry SQS refused fails the call so the caller's record is retried. */
+/**
+ * Sends entries in batches of ten, up to `concurrency` batches at a time (1 keeps a FIFO queue's order); any entry
+ * SQS refused fails the call so the caller's record is retried.
+ */
 async function sendAll(
   client: SQSClient,
   queueUrl: string,
   entries: SendMessageBatchRequestEntry[],
+  concurrency = 1,
 ): Promise<void> {
-  for (let i = 0; i < entries.length; i += SQS_BATCH_LIMIT) {
-    const batch = entries.slice(i, i + SQS_BATCH_LIMIT);
-    const res = await client.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: batch }));
-    if (res.Failed && res.Failed.length > 0) {
-      const reasons = res.Failed.map((f) => `${f.Id}: ${f.Code} ${f.Message ?? ''}`).join('; ');
-      throw new TransientError(`SQS refused ${res.Failed.length} message(s): ${reasons}`, {
-        context: { queueUrl },
-      });
+  const batches: SendMessageBatchRequestEntry[][] = [];
+  for (let i = 0; i < entries.length; i += SQS_BATCH_LIMIT)
+    batches.push(entries.slice(i, i + SQS_BATCH_LIMIT));
+  let next = 0;
+  const worker = async () => {
+    while (next < batches.length) {
+      const batch = batches[next++] as SendMessageBatchRequestEntry[];
+      const res = await client.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: batch }));
+      if (res.Failed && res.Failed.length > 0) {
+        const reasons = res.Failed.map((f) => `${f.Id}: ${f.Code} ${f.Message ?? ''}`).join('; ');
+        throw new TransientError(`SQS refused ${res.Failed.length} message(s): ${reasons}`, {
+          context: { queueUrl },
+        });
+      }
     }
-  }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, batches.length) }, worker));
 }
+
+/** Batches in flight at once on the standard queues (order does not matter there). */
+const STANDARD_QUEUE_CONCURRENCY = 4;
 
 export class SqsMatchQueue implements MatchQueue {
   constructor(
@@ -39,6 +53,7 @@ export class SqsMatchQueue implements MatchQueue {
       this.client,
       this.queueUrl,
       messages.map((message, index) => ({ Id: String(index), MessageBody: JSON.stringify(message) })),
+      STANDARD_QUEUE_CONCURRENCY,
     );
   }
 }
@@ -54,6 +69,7 @@ export class SqsPrioritizeQueue implements PrioritizeQueue {
       this.client,
       this.queueUrl,
       messages.map((message, index) => ({ Id: String(index), MessageBody: JSON.stringify(message) })),
+      STANDARD_QUEUE_CONCURRENCY,
     );
   }
 }
