@@ -1,10 +1,9 @@
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { InProcessCsafValidator } from '../../shared/adapters/csaf/in-process-csaf-validator';
 import { type AdvisoryDocument, readAdvisoryDocument } from '../../shared/application/ingest-advisories';
 import type { Advisory } from '../../shared/domain/advisory';
+import { MAX_CSAF_BYTES } from '../../shared/domain/csaf/decode-csaf';
 import { isNewerTrackingVersion } from '../../shared/domain/csaf/parse-csaf';
-import { MAX_CSAF_BYTES } from '../../shared/domain/csaf/validate-csaf';
 import { type ManualAdvisoryInput, parseManualAdvisory } from '../../shared/domain/manual-advisory';
 import { parseCommandLine, printHelp, readJsonFile, renderHelp } from '../command-line';
 import { closest } from '../failure';
@@ -147,6 +146,8 @@ async function importCommand(
       )
       .join(' · ');
   // No stack here: the CSAF validator runs in this process.
+  // Loaded only here: the CSAF validator library takes seconds to load, and `medpatch --help` lists this command.
+  const { InProcessCsafValidator } = await import('../../shared/adapters/csaf/in-process-csaf-validator');
   const csafValidator = new InProcessCsafValidator();
   for (const [i, file] of files.entries()) {
     const document = documentOf(file);
