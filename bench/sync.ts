@@ -3,7 +3,8 @@
  *
  * Device sync benchmark (issue 3): N devices in the ServiceNow simulator synced into DynamoDB Local through the
  * real connector, use-case, repository and SQS adapter. Measured in one run:
- *   - fetch-only baseline: the same connector paging the simulator, nothing stored;
+ *   - fetch-only baseline: the same connector paging the simulator, nothing stored (before and after the full
+ *     sync; the ratio uses their mean);
  *   - full sync into an empty store: wall time, HTTP requests, DynamoDB write units (ConsumedCapacity);
  *   - unchanged full re-sync: items written (must be 0);
  *   - incremental sync after 100 edits: records read (about 100, not N).
@@ -139,14 +140,20 @@ async function main(): Promise<void> {
     });
     const actor = { actor: 'bench', reason: 'bench:sync' };
 
+    /** Pages the simulator through the same connector, storing nothing. */
+    const fetchOnly = async (): Promise<{ seconds: number; requests: number }> => {
+      const before = sim.requestCount();
+      const begin = performance.now();
+      let fetched = 0;
+      for await (const page of connector().readDevices(null)) fetched += page.devices.length;
+      if (fetched !== DEVICES) throw new Error(`fetch-only read ${fetched} of ${DEVICES}`);
+      return { seconds: (performance.now() - begin) / 1000, requests: sim.requestCount() - before };
+    };
     log('fetch-only baseline…');
+    const fetchBefore = await fetchOnly();
+    const fetchOnlyRequests = fetchBefore.requests;
     let requests = sim.requestCount();
     let started = performance.now();
-    let fetched = 0;
-    for await (const page of connector().readDevices(null)) fetched += page.devices.length;
-    const fetchOnlySeconds = (performance.now() - started) / 1000;
-    const fetchOnlyRequests = sim.requestCount() - requests;
-    if (fetched !== DEVICES) throw new Error(`fetch-only read ${fetched} of ${DEVICES}`);
 
     log('full sync into an empty store…');
     requests = sim.requestCount();
@@ -159,6 +166,11 @@ async function main(): Promise<void> {
     const fullWriteUnits = writeUnits;
     const fullReportedWriteUnits = reportedWriteUnits;
     if (full.written !== DEVICES) throw new Error(`full sync wrote ${full.written} of ${DEVICES}`);
+    // The baseline again, right after: the ratio uses the mean of both, so a load change on the machine during
+    // the run moves baseline and sync alike instead of skewing the ratio.
+    log('fetch-only baseline again…');
+    const fetchAfter = await fetchOnly();
+    const fetchOnlySeconds = (fetchBefore.seconds + fetchAfter.seconds) / 2;
 
     log('unchanged re-sync…');
     writeUnits = 0;
@@ -191,6 +203,7 @@ async function main(): Promise<void> {
       pageSize: PAGE_SIZE,
       wallSeconds: round(wallSeconds),
       fetchOnlySeconds: round(fetchOnlySeconds),
+      fetchOnlyRuns: [round(fetchBefore.seconds), round(fetchAfter.seconds)],
       ratioToFetchOnly: round(wallSeconds / fetchOnlySeconds),
       httpRequests,
       fetchOnlyHttpRequests: fetchOnlyRequests,
