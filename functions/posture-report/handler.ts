@@ -19,7 +19,7 @@ import {
   publishPostureReport,
 } from '../../shared/report/publish-report';
 import type { ReportCmms } from '../../shared/report/report-model';
-import { createAwsClients, createS3Client } from '../../shared/runtime/aws-clients';
+import { createDynamoDbClient, createS3Client, createSnsClient } from '../../shared/runtime/aws-clients';
 import { httpError, json } from '../../shared/runtime/http';
 import { BUCKETS } from '../../shared/topology';
 
@@ -33,8 +33,7 @@ const env = parseEnvironment(
       [ENV.cmmsDeviceTable]: z.string().optional(),
     }),
 );
-const clients = createAwsClients();
-const table = new TableClient(clients.dynamodb, env[ENV.tableName]);
+const table = new TableClient(createDynamoDbClient(), env[ENV.tableName]);
 const store = new S3ReportStore(createS3Client(), env[ENV.reportsBucket]);
 const deps = {
   sources: {
@@ -45,7 +44,7 @@ const deps = {
     mds2Profiles: new DynamoMds2ProfileRepository(table),
   },
   store,
-  alerts: new SnsAlertPublisher(clients.sns, env[ENV.alertsTopicArn], table),
+  alerts: new SnsAlertPublisher(createSnsClient(), env[ENV.alertsTopicArn], table),
   chartScript: readChartLibrary,
 };
 const hospital = env[ENV.hospital];
