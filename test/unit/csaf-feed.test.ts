@@ -1,6 +1,17 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { InProcessCsafValidator } from '../../shared/adapters/csaf/in-process-csaf-validator';
 import { FeedConfig, pollFeeds } from '../../shared/application/poll-feeds';
-import { changesSince, documentUrl, nextWatermark, parseChangesCsv } from '../../shared/domain/csaf-feed';
+import type { CsafValidator } from '../../shared/application/ports';
+import {
+  changesCsvUrl,
+  changesSince,
+  documentUrl,
+  nextWatermark,
+  parseChangesCsv,
+} from '../../shared/domain/csaf-feed';
+import { TransientError } from '../../shared/errors';
+import { csafFiles } from './csaf-fixtures';
 
 const change = (path: string, changedAt: string) => ({ path, changedAt });
 
@@ -99,5 +110,64 @@ describe('pollFeeds with the default (empty) feed configuration', () => {
     const parsed = FeedConfig.safeParse({ csafDirectories: ['not a url'] });
     expect(parsed.success).toBe(false);
     expect(parsed.error?.issues[0]?.path).toEqual(['csafDirectories', 0]);
+  });
+});
+
+describe('pollFeeds while the CSAF validator cannot be reached', () => {
+  it('keeps the document due (watermark unmoved, nothing stored) and stores it once the validator answers', async () => {
+    const directory = 'https://feeds.example/csaf/white';
+    const doc = readFileSync(csafFiles('icsma')[0] as string, 'utf8');
+    const files: Record<string, string> = {
+      [changesCsvUrl(directory)]: '"2025/a.json","2025-01-02T00:00:00Z"\n',
+      [documentUrl(directory, '2025/a.json')]: doc,
+    };
+    const watermarks = new Map<string, string>();
+    const stored: string[] = [];
+    let validator: CsafValidator = {
+      validate: async () => {
+        throw new TransientError('CSAF validator function medpatch-csafValidator not reachable (throttled)');
+      },
+    };
+    const unused = async () => {
+      throw new Error('no enrichment feed is configured');
+    };
+    const poll = () =>
+      pollFeeds(
+        {
+          fetcher: { fetchText: async (url) => files[url] ?? Promise.reject(new Error(`404 ${url}`)) },
+          watermarks: {
+            getFeedWatermark: async (feed) => watermarks.get(feed) ?? null,
+            setFeedWatermark: async (feed, value) => void watermarks.set(feed, value),
+          },
+          ingest: {
+            advisories: {
+              saveIfNewer: async (advisory: { advisoryId: string }) => stored.push(advisory.advisoryId) > 0,
+            } as never,
+            matchQueue: { send: async () => undefined },
+            csafValidator: { validate: (document) => validator.validate(document) },
+          },
+          enrich: {
+            enrichment: {} as never,
+            findings: { listAll: unused } as never,
+            prioritizeQueue: { send: unused },
+          },
+        },
+        { csafDirectories: [directory] },
+        { actor: 'test', reason: 'test' },
+      );
+
+    const first = await poll();
+    expect(first.directories[0]?.failures).toEqual([
+      { path: '2025/a.json', error: expect.stringMatching(/CSAF validator function .* not reachable/) },
+    ]);
+    expect(first.directories[0]?.outcomes).toEqual([]);
+    expect(watermarks.size).toBe(0);
+    expect(stored).toEqual([]);
+
+    validator = new InProcessCsafValidator();
+    const second = await poll();
+    expect(second.directories[0]?.outcomes.map((o) => o.status)).toEqual(['accepted']);
+    expect(stored).toHaveLength(1);
+    expect(watermarks.get(directory)).toBe('2025-01-02T00:00:00.000Z');
   });
 });
