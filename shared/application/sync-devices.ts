@@ -71,9 +71,10 @@ export async function syncDevices(deps: SyncDevicesDeps, command: SyncDevicesCom
   const reconcile = command.mode === 'full' && command.reconcile !== false;
   // A full sync reads the stored devices' summaries once (ids, statuses, content hashes): reconciliation needs
   // them, and with the hashes the store skips reading every unchanged or new device again, page by page.
-  const storedBefore = command.mode === 'full' ? await storedSummaries(deps.devices, sourceName) : [];
-  const storedHashes: StoredDeviceHashes | undefined =
-    command.mode === 'full' ? new Map(storedBefore.map((d) => [d.deviceId, d.contentHash])) : undefined;
+  // Read side by side with the first page; awaited before anything is written, so it is a snapshot from before.
+  const summaries = command.mode === 'full' ? storedSummaries(deps.devices, sourceName) : Promise.resolve([]);
+  summaries.catch(() => undefined); // awaited below; keeps an early failure from surfacing as unhandled first
+  let storedHashes: StoredDeviceHashes | undefined;
   const seenRecordIds = new Set<string>();
   const newDevices: string[] = [];
   let newCount = 0;
@@ -104,6 +105,8 @@ export async function syncDevices(deps: SyncDevicesDeps, command: SyncDevicesCom
         // A record that could not be mapped is still in the CMMS: it must not be reported missing.
         for (const rejected of page.rejected) seenRecordIds.add(rejected.sourceRecordId ?? rejected.recordId);
       }
+      if (command.mode === 'full' && !storedHashes)
+        storedHashes = new Map((await summaries).map((d) => [d.deviceId, d.contentHash]));
       const saved = await deps.devices.saveChanged(page.devices, command.actor, storedHashes);
       report.written += saved.changed.length;
       report.unchanged += saved.unchanged;
@@ -128,6 +131,7 @@ export async function syncDevices(deps: SyncDevicesDeps, command: SyncDevicesCom
   }
 
   if (reconcile) {
+    const storedBefore = await summaries;
     const warnings: string[] = [];
     const vanished = storedBefore.filter((d) => !seenRecordIds.has(d.sourceRecordId));
     const toMark = vanished.filter((d) => d.status !== 'missing');

@@ -238,6 +238,37 @@ describe('DynamoDB and SNS adapters against DynamoDB Local and fauxqs', () => {
       expect((await auditEvents(`DEVICE#${same.deviceId}`)).length).toBe(1);
     });
 
+    it('lists every stored device of a source exactly once, whatever its id looks like, and none of another source', async () => {
+      const repo = new DynamoDeviceRepository(table);
+      const shaped = (deviceId: string, source: string) =>
+        aDevice({ deviceId, source, sourceRecordId: deviceId, assetTag: deviceId });
+      const ids = [
+        'lst:0',
+        'lst:1', // equal to a range cut: read by two inclusive ranges, listed once
+        'lst:9f2c',
+        'lst:A-100',
+        'lst:Z',
+        'lst:abc',
+        'lst:z',
+        'lst:zz-top',
+        'lst:~tilde',
+        'lst:-dash',
+        'lst:Ümlaut',
+        'lst:😀',
+        'lst:',
+        'odd-id-without-prefix',
+        'zzz-after-everything',
+      ];
+      await repo.saveChanged(
+        ids.map((id) => shaped(id, 'lst')),
+        SYNC,
+      );
+      await repo.saveChanged([shaped('lst2:0', 'lst2'), shaped('lst:other-source', 'lst2')], SYNC);
+      const listed = await repo.listSourceSummaries('lst');
+      expect(listed.map((d) => d.deviceId).sort()).toEqual([...ids].sort());
+      expect(listed.every((d) => d.status === 'in_service' && typeof d.contentHash === 'string')).toBe(true);
+    });
+
     it('moves a source watermark forward only, whatever order concurrent syncs finish in', async () => {
       const repo = new DynamoDeviceRepository(table);
       expect(await repo.getWatermark('wm-test')).toBeNull();

@@ -196,24 +196,47 @@ export class DynamoDeviceRepository implements DeviceRepository {
     }
   }
 
+  /**
+   * Every stored device of a source, as a full sync needs it. Read as many small key ranges side by side rather
+   * than one long query: device ids are `<source>:<record id>`, so the source's range is cut on the record id's
+   * first character (plus the ranges before and after it, so an id of another shape is still found). DynamoDB
+   * Local pages one long range in time growing with the offset (100k devices: 40 s as one query, 3 s in ranges);
+   * in AWS the ranges simply run in parallel.
+   */
   async listSourceSummaries(source: string): Promise<StoredDeviceSummary[]> {
-    const items = await this.table.queryAll({
-      IndexName: 'gsi2',
-      KeyConditionExpression: 'gsi2pk = :pk',
-      FilterExpression: '#d.#src = :source',
-      ProjectionExpression: '#d.deviceId, #d.sourceRecordId, #d.#st, contentHash',
-      ExpressionAttributeNames: { '#d': 'device', '#src': 'source', '#st': 'status' },
-      ExpressionAttributeValues: { ':pk': 'TYPE#DEVICE', ':source': source },
-    });
-    return items.map((item) => {
+    const prefix = `${source}:`;
+    const cuts = [...'0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'].map((c) => prefix + c);
+    const bounds = [prefix, ...cuts, `${prefix}\uffff`];
+    const ranges: { condition: string; values: Record<string, string> }[] = [
+      { condition: 'gsi2sk < :lo', values: { ':lo': prefix } },
+      ...bounds.slice(0, -1).map((lo, i) => ({
+        condition: 'gsi2sk BETWEEN :lo AND :hi',
+        values: { ':lo': lo, ':hi': bounds[i + 1] as string },
+      })),
+      { condition: 'gsi2sk > :hi', values: { ':hi': `${prefix}\uffff` } },
+    ];
+    const pages = await inParallel(ranges, (range) =>
+      this.table.queryAll({
+        IndexName: 'gsi2',
+        KeyConditionExpression: `gsi2pk = :pk AND ${range.condition}`,
+        FilterExpression: '#d.#src = :source',
+        ProjectionExpression: '#d.deviceId, #d.sourceRecordId, #d.#st, contentHash',
+        ExpressionAttributeNames: { '#d': 'device', '#src': 'source', '#st': 'status' },
+        ExpressionAttributeValues: { ':pk': 'TYPE#DEVICE', ':source': source, ...range.values },
+      }),
+    );
+    // BETWEEN is inclusive at both ends: an id equal to a cut is read twice.
+    const byId = new Map<string, StoredDeviceSummary>();
+    for (const item of pages.flat()) {
       const device = item.device as { deviceId: string; sourceRecordId: string; status: Device['status'] };
-      return {
+      byId.set(device.deviceId, {
         deviceId: device.deviceId,
         sourceRecordId: device.sourceRecordId,
         status: device.status,
         ...(typeof item.contentHash === 'string' ? { contentHash: item.contentHash } : {}),
-      };
-    });
+      });
+    }
+    return [...byId.values()];
   }
 
   /** Writes one device over whatever is stored now; null when the stored content already equals it. */
