@@ -2,7 +2,8 @@
  * npm run bench:sync [-- --devices 100000 --page-size 1000]
  *
  * Device sync benchmark (issue 3): N devices in the ServiceNow simulator synced into DynamoDB Local through the
- * real connector, use-case, repository and SQS adapter. Measured in one run:
+ * real connector, use-case, repository and SQS adapter. The simulator runs in its own process, as the remote
+ * instance it stands in for (in this thread its page filtering would be charged to the sync). Measured in one run:
  *   - fetch-only baseline: the same connector paging the simulator, nothing stored (before and after the full
  *     sync; the ratio uses their mean);
  *   - full sync into an empty store: wall time, HTTP requests, DynamoDB write units (ConsumedCapacity);
@@ -10,10 +11,11 @@
  *   - incremental sync after 100 edits: records read (about 100, not N).
  * Prints one JSON line and writes bench/results/sync.json.
  */
+
+import { fork } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startServiceNowSimulator } from '../local/servicenow-sim/index';
 import { localDynamoDbClient, localSqsClient, startLocalStack } from '../local/stack';
 import { DynamoDeviceRepository } from '../shared/adapters/dynamodb/device-repository';
 import { TableClient } from '../shared/adapters/dynamodb/table-client';
@@ -32,20 +34,10 @@ const DEVICES = Number(values.devices);
 const PAGE_SIZE = Number(values['page-size']);
 const EDITS = Number(values.edits);
 const BASIC = `Basic ${Buffer.from('admin:admin').toString('base64')}`;
-const MAKERS = [
-  'Philips',
-  'GE Healthcare',
-  'Baxter',
-  'B. Braun',
-  'Medtronic',
-  'BD',
-  'Dräger',
-  'Smiths Medical',
-];
 const log = (line: string) => process.stderr.write(`bench:sync ${line}\n`);
 
 async function main(): Promise<void> {
-  const sim = await startServiceNowSimulator({ seed: 11, now: () => new Date('2025-01-01T00:00:00Z') });
+  const sim = await startSimulatorProcess();
   const stack = await startLocalStack({ servicenow: false });
   const dynamodb = localDynamoDbClient(stack);
   const sqs = localSqsClient(stack);
@@ -90,41 +82,7 @@ async function main(): Promise<void> {
   );
   try {
     log(`seeding ${DEVICES} devices…`);
-    const companies = MAKERS.map(
-      (name) => sim.insert('core_company', { name, manufacturer: 'true' }).sys_id ?? '',
-    );
-    const models = Array.from({ length: 40 }, (_, i) => {
-      const maker = i % MAKERS.length;
-      return {
-        id:
-          sim.insert('cmdb_model', {
-            name: `Model ${i}`,
-            display_name: `Model ${i}`,
-            manufacturer: companies[maker] ?? '',
-          }).sys_id ?? '',
-        maker,
-      };
-    });
-    const sysIds: string[] = [];
-    for (let i = 0; i < DEVICES; i++) {
-      sim.advanceClock(1000); // one device per simulated second: realistic spread of sys_updated_on
-      const model = models[i % models.length] ?? models[0];
-      const row = sim.insert('cmdb_ci_med_device', {
-        name: `DEV-${i}`,
-        asset_tag: `DEV-${String(i).padStart(6, '0')}`,
-        serial_number: `SN${i}`,
-        manufacturer: companies[model?.maker ?? 0] ?? '',
-        model_id: model?.id ?? '',
-        u_software_version: `v${i % 5}.${i % 13}`,
-        ip_address: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`,
-        install_status: i % 50 === 0 ? '6' : '1',
-      });
-      sysIds.push(row.sys_id ?? '');
-    }
-    const relType =
-      sim.list('cmdb_rel_type').find((t) => t.name === 'Connects to::Connected by')?.sys_id ?? '';
-    for (let i = 0; i + 1 < DEVICES; i += 100)
-      sim.insert('cmdb_rel_ci', { parent: sysIds[i] ?? '', child: sysIds[i + 1] ?? '', type: relType });
+    const sysIds = await sim.seed(DEVICES);
 
     const connector = () =>
       new ServiceNowConnector({
@@ -142,27 +100,27 @@ async function main(): Promise<void> {
 
     /** Pages the simulator through the same connector, storing nothing. */
     const fetchOnly = async (): Promise<{ seconds: number; requests: number }> => {
-      const before = sim.requestCount();
+      const before = await sim.requestCount();
       const begin = performance.now();
       let fetched = 0;
       for await (const page of connector().readDevices(null)) fetched += page.devices.length;
       if (fetched !== DEVICES) throw new Error(`fetch-only read ${fetched} of ${DEVICES}`);
-      return { seconds: (performance.now() - begin) / 1000, requests: sim.requestCount() - before };
+      return { seconds: (performance.now() - begin) / 1000, requests: (await sim.requestCount()) - before };
     };
     log('fetch-only baseline…');
     const fetchBefore = await fetchOnly();
     const fetchOnlyRequests = fetchBefore.requests;
-    let requests = sim.requestCount();
+    let requests = await sim.requestCount();
     let started = performance.now();
 
     log('full sync into an empty store…');
-    requests = sim.requestCount();
+    requests = await sim.requestCount();
     writeUnits = 0;
     reportedWriteUnits = 0;
     started = performance.now();
     const full = await syncDevices(deps(), { mode: 'full', actor });
     const wallSeconds = (performance.now() - started) / 1000;
-    const httpRequests = sim.requestCount() - requests;
+    const httpRequests = (await sim.requestCount()) - requests;
     const fullWriteUnits = writeUnits;
     const fullReportedWriteUnits = reportedWriteUnits;
     if (full.written !== DEVICES) throw new Error(`full sync wrote ${full.written} of ${DEVICES}`);
@@ -180,7 +138,7 @@ async function main(): Promise<void> {
     const unchangedWriteUnits = writeUnits;
 
     log(`incremental sync after ${EDITS} edits…`);
-    sim.advanceClock(3_600_000);
+    await sim.advanceClock(3_600_000);
     for (let e = 0; e < EDITS; e++) {
       const sysId = sysIds[Math.floor((e * DEVICES) / EDITS)] ?? '';
       const res = await fetch(`${sim.url}/api/now/table/cmdb_ci_med_device/${sysId}`, {
@@ -190,12 +148,12 @@ async function main(): Promise<void> {
       });
       if (res.status !== 200) throw new Error(`edit ${sysId}: ${res.status}`);
     }
-    requests = sim.requestCount();
+    requests = await sim.requestCount();
     writeUnits = 0;
     started = performance.now();
     const incremental = await syncDevices(deps(), { mode: 'incremental', actor });
     const incrementalSeconds = (performance.now() - started) / 1000;
-    const incrementalRequests = sim.requestCount() - requests;
+    const incrementalRequests = (await sim.requestCount()) - requests;
 
     const result = {
       bench: 'sync',
@@ -234,6 +192,52 @@ async function main(): Promise<void> {
     await stack.stop();
     await sim.stop();
   }
+}
+
+/** The simulator in its own process (bench/sync-simulator-process.ts), like the remote server it stands in for. */
+async function startSimulatorProcess(): Promise<{
+  url: string;
+  seed(devices: number): Promise<string[]>;
+  requestCount(): Promise<number>;
+  advanceClock(ms: number): Promise<void>;
+  stop(): Promise<void>;
+}> {
+  const child = fork(new URL('./sync-simulator-process.ts', import.meta.url), [], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const pending = new Map<number, (result: unknown) => void>();
+  let nextId = 0;
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`the simulator process exited (${code})`)));
+    child.on('message', (message: { ready?: boolean; url?: string; id?: number; result?: unknown }) => {
+      if (message.ready) resolve(String(message.url));
+      else if (message.id !== undefined) pending.get(message.id)?.(message.result);
+    });
+  });
+  const call = <T>(request: Record<string, unknown>): Promise<T> =>
+    new Promise<T>((resolve) => {
+      const id = nextId++;
+      pending.set(id, (result) => {
+        pending.delete(id);
+        resolve(result as T);
+      });
+      child.send({ ...request, id });
+    });
+  return {
+    url,
+    seed: (devices) => call<string[]>({ method: 'seed', devices }),
+    requestCount: () => call<number>({ method: 'requestCount' }),
+    advanceClock: (ms) => call<void>({ method: 'advanceClock', ms }),
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      await call<void>({ method: 'stop' });
+      child.kill();
+      await exited;
+    },
+  };
 }
 
 const round = (n: number) => Math.round(n * 1000) / 1000;
