@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type * as z from 'zod';
 import { LOCAL_REGION, type LocalStack, startLocalStack } from '../../local/stack';
@@ -126,6 +126,33 @@ describe('DynamoDB and SNS adapters against DynamoDB Local and fauxqs', () => {
           expect(events.map((e) => e.action)).toEqual(['DEVICE_CREATED']);
         }
       }
+    });
+
+    it("keeps each device's content at creation provable from the chain of its later versions", async () => {
+      const repo = new DynamoDeviceRepository(table);
+      const [original] = devices('CHAIN', 1) as [Device];
+      await repo.saveChanged([original], SYNC);
+      await repo.saveChanged([{ ...original, softwareVersion: 'M.00.07' }], SYNC);
+      await repo.saveChanged([{ ...original, softwareVersion: 'M.00.09', location: 'OR 2' }], SYNC);
+      const events = await auditEvents(`DEVICE#${original.deviceId}`);
+      expect(events.map((e) => e.action)).toEqual(['DEVICE_CREATED', 'DEVICE_UPDATED', 'DEVICE_UPDATED']);
+      // The creation shows the first content, not the current one.
+      expect(JSON.parse(String(events[0]?.after))).toEqual(JSON.parse(JSON.stringify(original)));
+      expect(JSON.parse(String(events[2]?.after)).location).toBe('OR 2');
+
+      // A device item changed behind the store's back (no event) no longer proves its creation content.
+      const [tampered] = devices('TAMPER', 1) as [Device];
+      await repo.saveChanged([tampered], SYNC);
+      const item = await rawItem(`DEVICE#${tampered.deviceId}`, '#DEVICE');
+      await table.doc.send(
+        new PutCommand({
+          TableName: table.tableName,
+          Item: { ...item, device: { ...(item?.device as object), location: 'rewritten' } },
+        }),
+      );
+      const trail = await auditEvents(`DEVICE#${tampered.deviceId}`);
+      expect(trail.map((e) => e.action)).toEqual(['DEVICE_CREATED']);
+      expect(trail[0]?.after).toBeNull();
     });
 
     it('keeps the rest of a transaction chunk when a concurrent writer changed one of its devices', async () => {

@@ -1,5 +1,5 @@
 import type { AuditEvent, AuditRepository } from '../../application/ports';
-import { DEVICES_CREATED } from './audit';
+import { contentHash, DEVICES_CREATED } from './audit';
 import { keys } from './keys';
 import type { Item, TableClient } from './table-client';
 
@@ -28,25 +28,29 @@ export class DynamoAuditRepository implements AuditRepository {
       ConsistentRead: true,
     });
     const events = items.map(toEvent);
-    const created = entity.startsWith('DEVICE#') ? await this.deviceCreation(entity.slice(7)) : null;
+    const created = entity.startsWith('DEVICE#') ? await this.deviceCreation(entity.slice(7), events) : null;
     if (!created) return events;
     // Creation comes first: it precedes every other event of the device.
     return [created, ...events];
   }
 
   /**
-   * The device's DEVICE_CREATED event, cut out of the DEVICES_CREATED event of the transaction that created it
-   * (the device item links to it); null for devices whose creation has its own event.
+   * The device's DEVICE_CREATED event, from the DEVICES_CREATED event of the transaction that created it (the
+   * device item links to it); null for devices whose creation has an event of its own. That event records the
+   * content hash; the content at creation is the "before" of the device's first update, or the device item itself
+   * while it has none. `after` is that content only when its hash is the recorded one (null otherwise: the trail
+   * shows the creation but not a content it cannot prove).
    */
-  private async deviceCreation(deviceId: string): Promise<AuditEvent | null> {
-    const [device] = await this.table.getMany([keys.device(deviceId)], ['createdAudit']);
+  private async deviceCreation(deviceId: string, events: readonly AuditEvent[]): Promise<AuditEvent | null> {
+    const [device] = await this.table.getMany([keys.device(deviceId)], ['createdAudit', 'device']);
     const link = device?.createdAudit as { pk?: unknown; sk?: unknown } | undefined;
     if (typeof link?.pk !== 'string' || typeof link.sk !== 'string') return null;
     const [shared] = await this.table.getMany([{ pk: link.pk, sk: link.sk }]);
-    if (!shared || shared.action !== DEVICES_CREATED || typeof shared.after !== 'string') return null;
-    const contents = JSON.parse(shared.after) as { deviceId?: unknown }[];
-    const content = contents.find((c) => c.deviceId === deviceId);
-    if (!content) return null;
+    const hashes = shared?.createdHashes as Record<string, unknown> | undefined;
+    if (!shared || shared.action !== DEVICES_CREATED || typeof hashes?.[deviceId] !== 'string') return null;
+    const firstUpdate = events.find((e) => e.action === 'DEVICE_UPDATED' && e.before !== null);
+    const candidate = firstUpdate ? firstUpdate.before : JSON.stringify(device?.device ?? null);
+    const proven = candidate !== null && contentHash(JSON.parse(candidate)) === hashes[deviceId];
     const event = toEvent(shared);
     return {
       ...event,
@@ -54,7 +58,7 @@ export class DynamoAuditRepository implements AuditRepository {
       entity: `DEVICE#${deviceId}`,
       action: 'DEVICE_CREATED',
       before: null,
-      after: JSON.stringify(content),
+      after: proven ? candidate : null,
     };
   }
 

@@ -16,11 +16,6 @@ import type { Item, TableClient } from './table-client';
 
 /** DynamoDB's limit on the items of one transaction. */
 const MAX_TRANSACTION_ITEMS = 100;
-/**
- * The devices created in one transaction share one audit event holding each one's content; its size is kept well
- * under DynamoDB's 400 KB item limit.
- */
-const MAX_CREATED_EVENT_BYTES = 300_000;
 /** What is read of a stored device before it is replaced (the audit event's "before", the creation event link). */
 const STORED_PROJECTION = ['contentHash', 'device', 'createdAudit'];
 /** Writes of one contested device before the sync gives up with a retryable error. */
@@ -29,8 +24,6 @@ const CONFLICT_ATTEMPTS = 3;
 interface PendingWrite {
   device: Device;
   hash: string;
-  /** The device's JSON, as its creation is recorded (new devices only). */
-  json?: string;
   /** The stored item the write is conditioned on (undefined: the device must not exist yet). */
   previous: Item | undefined;
 }
@@ -40,29 +33,24 @@ const CONCURRENCY = 4;
 
 /**
  * Splits writes into transactions: an updated device takes two items (device + its own audit event), a created one
- * takes one (its content goes into the transaction's single DEVICES_CREATED event), plus the outbox entry and that
- * shared event: at most 100 items and a bounded event size per transaction.
+ * takes one (it is recorded in the transaction's single DEVICES_CREATED event, which takes one more), plus the
+ * outbox entry: at most 100 items per transaction.
  */
 function transactionChunks(writes: readonly PendingWrite[]): PendingWrite[][] {
   const chunks: PendingWrite[][] = [];
   let current: PendingWrite[] = [];
   let items = 1; // the outbox entry
-  let createdBytes = 0;
+  let hasCreation = false;
   for (const write of writes) {
-    const bytes = write.previous ? 0 : Buffer.byteLength(write.json ?? '');
-    const cost = (hasCreated: boolean) => (write.previous ? 2 : hasCreated ? 1 : 2);
-    if (
-      current.length > 0 &&
-      (items + cost(createdBytes > 0) > MAX_TRANSACTION_ITEMS ||
-        createdBytes + bytes > MAX_CREATED_EVENT_BYTES)
-    ) {
+    const cost = write.previous ? 2 : hasCreation ? 1 : 2;
+    if (current.length > 0 && items + cost > MAX_TRANSACTION_ITEMS) {
       chunks.push(current);
       current = [];
       items = 1;
-      createdBytes = 0;
+      hasCreation = false;
     }
-    items += cost(createdBytes > 0 || current.some((c) => !c.previous));
-    createdBytes += bytes;
+    items += write.previous ? 2 : hasCreation ? 1 : 2;
+    hasCreation ||= !write.previous;
     current.push(write);
   }
   if (current.length > 0) chunks.push(current);
@@ -140,8 +128,7 @@ export class DynamoDeviceRepository implements DeviceRepository {
     for (const { device, hash } of changedDevices) {
       const previous = storedByPk.get(keys.device(device.deviceId).pk);
       // Re-check: the full read may see a newer version than the hash read did.
-      if (previous?.contentHash !== hash)
-        candidates.push({ device, hash, previous, ...(previous ? {} : { json: JSON.stringify(device) }) });
+      if (previous?.contentHash !== hash) candidates.push({ device, hash, previous });
     }
     // Chunks touch disjoint devices, so their transactions run concurrently; results keep the input order.
     const outcomes = await inParallel(transactionChunks(candidates), async (chunk) => {
@@ -259,12 +246,7 @@ export class DynamoDeviceRepository implements DeviceRepository {
       }
       const [previous] = await this.table.getMany([keys.device(entry.device.deviceId)], STORED_PROJECTION);
       if (previous?.contentHash === current.hash) return null;
-      current = {
-        device: current.device,
-        hash: current.hash,
-        previous,
-        json: JSON.stringify(current.device),
-      };
+      current = { ...current, previous };
     }
   }
 
@@ -277,8 +259,9 @@ export class DynamoDeviceRepository implements DeviceRepository {
     const at = this.now();
     const outboxId = `${at}#${randomUUID()}`;
     const created = chunk.filter((c) => !c.previous);
-    // One event records every device this transaction creates (the device items link to it); each update has
-    // its own event with the content before and after.
+    // One event records every device this transaction creates, by id and content hash (the devices link to it).
+    // The content is not copied: a device's content at creation is the "before" of its first update event, or the
+    // device item itself while it has none, and the recorded hash proves which.
     const createdEvent: Record<string, unknown> | undefined =
       created.length > 0
         ? {
@@ -290,8 +273,7 @@ export class DynamoDeviceRepository implements DeviceRepository {
               actor,
               at,
             }),
-            after: `[${created.map((c) => c.json ?? JSON.stringify(c.device)).join(',')}]`,
-            deviceIds: created.map((c) => c.device.deviceId),
+            createdHashes: Object.fromEntries(created.map((c) => [c.device.deviceId, c.hash])),
           }
         : undefined;
     const createdLink = createdEvent
