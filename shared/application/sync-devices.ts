@@ -157,16 +157,37 @@ export async function syncDevices(deps: SyncDevicesDeps, command: SyncDevicesCom
   return report;
 }
 
-/** Iterates pages while the next one is already being fetched, so reading and storing overlap. */
-async function* readAhead<T>(pages: AsyncIterable<T>): AsyncIterable<T> {
+/** Pages fetched ahead of the one being stored: the CMMS and the store both stay busy through uneven pages. */
+const PAGES_AHEAD = 3;
+
+/** Iterates pages while the next ones are already being fetched, so reading and storing overlap. */
+async function* readAhead<T>(pages: AsyncIterable<T>, depth = PAGES_AHEAD): AsyncIterable<T> {
   const iterator = pages[Symbol.asyncIterator]();
-  let next = iterator.next();
-  for (;;) {
-    const current = await next;
-    if (current.done) return;
-    next = iterator.next();
-    // Keep an error of the prefetched page from being reported as unhandled before it is awaited.
+  const buffer: Promise<IteratorResult<T>>[] = [];
+  let exhausted = false;
+  // One request at a time (a connector's pages depend on the previous cursor): each fetch starts when the one
+  // before it has finished, up to `depth` pages ahead of the consumer.
+  let chain: Promise<unknown> = Promise.resolve();
+  const fetchNext = () => {
+    const next = chain.then(() => (exhausted ? { done: true as const, value: undefined } : iterator.next()));
+    next.then(
+      (result) => {
+        if (result.done) exhausted = true;
+      },
+      () => {
+        exhausted = true;
+      },
+    );
+    // Keep an error of a prefetched page from being reported as unhandled before it is awaited.
     next.catch(() => undefined);
+    chain = next.catch(() => undefined);
+    buffer.push(next);
+  };
+  for (let i = 0; i < depth; i++) fetchNext();
+  for (;;) {
+    const current = await (buffer.shift() as Promise<IteratorResult<T>>);
+    if (current.done) return;
+    fetchNext();
     yield current.value;
   }
 }
