@@ -46,6 +46,8 @@ export interface SyncReport {
 }
 
 const NEW_DEVICE_IDS_REPORTED = 1000;
+/** Pages whose devices are being stored at the same time (each with its own concurrent transactions). */
+const PAGES_STORED_AT_ONCE = 2;
 
 /**
  * Mirrors the CMMS's devices: stores only changed devices (each with its audit event and a device-changed outbox
@@ -81,14 +83,25 @@ export async function syncDevices(deps: SyncDevicesDeps, command: SyncDevicesCom
 
   // In full mode the stored watermark is only moved forward, so an unchanged re-sync writes nothing at all.
   const storedWatermark = command.mode === 'full' ? await deps.devices.getWatermark(sourceName) : since;
-  // The queue send of page N overlaps the store of page N+1; page N's watermark moves only once its messages
-  // are sent (and pages finish in order), so a failure still re-reads rather than skips.
-  let inFlight: { publish: Promise<void>; newest: string | null } | null = null;
-  const settle = async () => {
-    if (!inFlight) return;
-    const { publish, newest } = inFlight;
-    inFlight = null;
-    await publish;
+  // Pages are stored and queued side by side (two at a time) but finish in order: a page's watermark moves only
+  // once it and every page before it are stored and their messages sent, so a failure re-reads, never skips.
+  type PageWork = {
+    work: Promise<Awaited<ReturnType<DeviceRepository['saveChanged']>>>;
+    newest: string | null;
+    deviceIds: ReadonlySet<string>;
+  };
+  const inFlight: PageWork[] = [];
+  const settleOldest = async () => {
+    const oldest = inFlight.shift();
+    if (!oldest) return;
+    const saved = await oldest.work;
+    report.written += saved.changed.length;
+    report.unchanged += saved.unchanged;
+    const created = saved.created ?? [];
+    report.created += created.length;
+    newCount += created.length;
+    for (const id of created) if (newDevices.length < NEW_DEVICE_IDS_REPORTED) newDevices.push(id);
+    const { newest } = oldest;
     if (newest && newest !== report.watermark) {
       if (!storedWatermark || newest > storedWatermark) await deps.devices.setWatermark(sourceName, newest);
       report.watermark = newest;
@@ -107,27 +120,29 @@ export async function syncDevices(deps: SyncDevicesDeps, command: SyncDevicesCom
       }
       if (command.mode === 'full' && !storedHashes)
         storedHashes = new Map((await summaries).map((d) => [d.deviceId, d.contentHash]));
-      const saved = await deps.devices.saveChanged(page.devices, command.actor, storedHashes);
-      report.written += saved.changed.length;
-      report.unchanged += saved.unchanged;
-      const created = saved.created ?? [];
-      report.created += created.length;
-      newCount += created.length;
-      for (const id of created) if (newDevices.length < NEW_DEVICE_IDS_REPORTED) newDevices.push(id);
       newestSoFar = page.devices.reduce<string | null>(
         (max, device) =>
           device.sourceUpdatedAt && (!max || device.sourceUpdatedAt > max) ? device.sourceUpdatedAt : max,
         newestSoFar,
       );
-      await settle();
-      const publish = publishChanges(deps, saved.changed, saved.outboxIds);
-      publish.catch(() => undefined); // awaited in settle(); keeps a failure from surfacing as unhandled first
-      inFlight = { publish, newest: newestSoFar };
+      const deviceIds = new Set(page.devices.map((d) => d.deviceId));
+      // A device seen again (it changed while the sync was paging) waits for its older content to be stored, so
+      // the newer content is written last.
+      while (inFlight.some((p) => [...deviceIds].some((id) => p.deviceIds.has(id)))) await settleOldest();
+      while (inFlight.length >= PAGES_STORED_AT_ONCE) await settleOldest();
+      const hashes = storedHashes;
+      const work = (async () => {
+        const saved = await deps.devices.saveChanged(page.devices, command.actor, hashes);
+        await publishChanges(deps, saved.changed, saved.outboxIds);
+        return saved;
+      })();
+      work.catch(() => undefined); // awaited in settleOldest(); keeps a failure from surfacing as unhandled first
+      inFlight.push({ work, newest: newestSoFar, deviceIds });
     }
-    await settle();
+    while (inFlight.length > 0) await settleOldest();
   } finally {
-    // On a failure, do not leave a send running unobserved (its outbox entry stays and is resent next time).
-    await inFlight?.publish.catch(() => undefined);
+    // On a failure, do not leave a store or send running unobserved (an outbox entry stays and is resent).
+    await Promise.all(inFlight.map((p) => p.work.catch(() => undefined)));
   }
 
   if (reconcile) {
