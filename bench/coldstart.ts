@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BUNDLE_BUDGET_BYTES, synthesizeHandlerBundles } from '../infra/bundles';
+import { median } from './stats';
 
 const RUNS = Number(process.env.RUNS ?? 15);
 const RESULTS = resolve(dirname(fileURLToPath(import.meta.url)), 'results', 'coldstart.json');
@@ -35,14 +36,6 @@ function timeImport(file: string, environment: Record<string, string>): number {
     encoding: 'utf8',
   });
   return Number(output);
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[middle] ?? 0)
-    : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
 }
 
 const round = (value: number, digits = 2) => Number(value.toFixed(digits));

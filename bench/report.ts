@@ -19,19 +19,12 @@ import { LocalRunner } from '../local/runner';
 import { localDynamoDbClient, startLocalStack } from '../local/stack';
 import { TableClient } from '../shared/adapters/dynamodb/table-client';
 import type { PublishReportResult } from '../shared/report/publish-report';
+import { median } from './stats';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const RESULTS = join(ROOT, 'bench', 'results', 'report.json');
 const RUNS = Number(process.env.RUNS ?? 5);
 const DEVICES = Number(process.env.DEVICES ?? 2400);
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[middle] ?? 0)
-    : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
-}
 
 const round = (value: number, digits = 1) => Number(value.toFixed(digits));
 
