@@ -163,7 +163,8 @@ export const TOPICS = {
   stakeholderAlerts: { id: 'StakeholderAlertsTopic', purpose: 'email / SMS alerts to clinical stakeholders' },
   opsAlerts: {
     id: 'OpsAlertsTopic',
-    purpose: 'operational alarms (dead letters, error rates, stale feeds) for on-call',
+    purpose:
+      'operational alarms (dead letters, error rates, stale feeds) and syncs needing a person, for on-call',
   },
 } as const satisfies Record<string, TopicDeclaration>;
 
@@ -197,9 +198,17 @@ export const FUNCTIONS = {
     environment: {
       [ENV.tableName]: { table: 'main' },
       [ENV.matchQueueUrl]: { queueUrl: 'match' },
+      // A sync that succeeds but rejects records or marks devices missing tells on-call (not only the logs).
+      [ENV.opsTopicArn]: { topicArn: 'opsAlerts' },
       ...cmmsEnvironment,
     },
-    access: { tableRead: ['main'], tableWrite: ['main'], queueSend: ['match'], cmmsSecret: true },
+    access: {
+      tableRead: ['main'],
+      tableWrite: ['main'],
+      queueSend: ['match'],
+      topicPublish: ['opsAlerts'],
+      cmmsSecret: true,
+    },
   },
   advisoryIngest: {
     id: 'AdvisoryIngestFunction',

@@ -2,19 +2,22 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import * as z from 'zod';
 import { DynamoDeviceRepository } from '../../shared/adapters/dynamodb/device-repository';
 import { TableClient } from '../../shared/adapters/dynamodb/table-client';
+import { SnsOpsNotifier } from '../../shared/adapters/sns/sns-ops-notifier';
 import { SqsMatchQueue } from '../../shared/adapters/sqs/sqs-queues';
+import { describeSyncAttention } from '../../shared/application/sync-attention';
 import { syncDevices } from '../../shared/application/sync-devices';
-import { CmmsEnv, MatchQueueEnv, parseEnvironment, TableEnv } from '../../shared/config/env';
+import { CmmsEnv, MatchQueueEnv, OpsTopicEnv, parseEnvironment, TableEnv } from '../../shared/config/env';
 import { ENV } from '../../shared/config/env-names';
 import { ValidationError } from '../../shared/errors';
 import {
   createDynamoDbClient,
   createSecretsManagerClient,
+  createSnsClient,
   createSqsClient,
 } from '../../shared/runtime/aws-clients';
 import { lazyCmmsConnector } from '../../shared/runtime/cmms-connector';
 
-const env = parseEnvironment(TableEnv.extend(MatchQueueEnv.shape));
+const env = parseEnvironment(TableEnv.extend(MatchQueueEnv.shape).extend(OpsTopicEnv.shape));
 const cmmsEnv = parseEnvironment(CmmsEnv);
 const mappingEnv = parseEnvironment(
   z.object({
@@ -40,6 +43,7 @@ const secrets = createSecretsManagerClient();
 const table = new TableClient(dynamodb, env[ENV.tableName]);
 const devices = new DynamoDeviceRepository(table);
 const matchQueue = new SqsMatchQueue(sqs, env[ENV.matchQueueUrl]);
+const ops = new SnsOpsNotifier(createSnsClient(), env[ENV.opsTopicArn]);
 const connector = lazyCmmsConnector(cmmsEnv, secrets, connectorExtras());
 const logger = new Logger({ serviceName: 'medpatch-cmms-sync' });
 
@@ -104,5 +108,10 @@ export const handler = async (event: unknown) => {
   });
   for (const rejected of report.rejected) logger.warn('device record rejected', rejected);
   for (const warning of report.reconciliation?.warnings ?? []) logger.warn('reconciliation', { warning });
+  const attention = describeSyncAttention(report, { source: cmmsEnv[ENV.cmmsKind], mode: parsed.data.mode });
+  if (attention) {
+    // The sync itself succeeded (and is not retried for this); a lost notice still leaves the warnings above.
+    await ops.notify(attention).catch((error: unknown) => logger.error('ops notice not sent', { error }));
+  }
   return report;
 };

@@ -32,6 +32,11 @@ export interface StoredDeviceSummary {
  */
 export type StoredDeviceHashes = ReadonlyMap<string, string | undefined>;
 
+/** Tells on-call engineers about something a person must act on (the operational topic). */
+export interface OpsNotifier {
+  notify(attention: { subject: string; message: string }): Promise<void>;
+}
+
 export interface DeviceRepository {
   /**
    * Stores the devices whose content changed; returns those (unchanged ones are not written). `created` names the

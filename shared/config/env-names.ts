@@ -5,6 +5,8 @@ export const ENV = {
   prioritizeQueueUrl: 'MEDPATCH_PRIORITIZE_QUEUE_URL',
   workOrderQueueUrl: 'MEDPATCH_WORK_ORDER_QUEUE_URL',
   alertsTopicArn: 'MEDPATCH_ALERTS_TOPIC_ARN',
+  /** The operational topic (on-call engineers): alarms, and syncs that need a person. */
+  opsTopicArn: 'MEDPATCH_OPS_TOPIC_ARN',
   cmmsKind: 'MEDPATCH_CMMS_KIND',
   cmmsBaseUrl: 'MEDPATCH_CMMS_BASE_URL',
   /** In AWS: the Secrets Manager ARN holding CMMS credentials. Locally: empty, and credentials come from env. */

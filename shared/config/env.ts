@@ -28,6 +28,7 @@ export const MatchQueueEnv = z.object({ [ENV.matchQueueUrl]: url });
 export const PrioritizeQueueEnv = z.object({ [ENV.prioritizeQueueUrl]: url });
 export const WorkOrderQueueEnv = z.object({ [ENV.workOrderQueueUrl]: url });
 export const AlertsTopicEnv = z.object({ [ENV.alertsTopicArn]: nonEmpty });
+export const OpsTopicEnv = z.object({ [ENV.opsTopicArn]: nonEmpty });
 /** The csaf-validator function to invoke (its name in AWS; the local runner serves the same name). */
 export const CsafValidatorFunctionEnv = z.object({ [ENV.csafValidatorFunction]: nonEmpty });
 
