@@ -191,7 +191,9 @@ export const FUNCTIONS = {
     entry: 'functions/cmms-sync/handler.ts',
     description: 'Mirrors CMMS device records into DynamoDB and queues changed devices for matching',
     memoryMb: 512,
-    timeoutSeconds: 300,
+    // The nightly full reconciliation pages the whole inventory: 100k devices at a few hundred records a second
+    // take several minutes, so the function gets Lambda's maximum (an hourly incremental run takes seconds).
+    timeoutSeconds: 900,
     reservedConcurrency: 1,
     staleAfterHours: 3,
     triggers: [{ kind: 'schedule', expression: 'rate(1 hour)', description: 'incremental device sync' }],
