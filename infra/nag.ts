@@ -163,7 +163,7 @@ export function acknowledgeNagFindings(stack: MedPatchStack): void {
     }
     const replication =
       'The bucket holds posture reports, a rendering of the evidence in the DynamoDB table (which has ' +
-      'point-in-time recovery and AWS Backup): any report can be written again from the table, so a cross-region ' +
+      'point-in-time recovery and AWS Backup): every report can be written again from the table, so a cross-region ' +
       'replica (a second bucket, key and role per hospital) would protect nothing that is not already protected. ' +
       'Versioning keeps overwritten copies for 30 days.';
     Validations.of(bucket.bucket).acknowledge({
