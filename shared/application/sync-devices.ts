@@ -185,7 +185,9 @@ async function* readAhead<T>(pages: AsyncIterable<T>, depth = PAGES_AHEAD): Asyn
   let chain: Promise<unknown> = Promise.resolve();
   const fetchNext = () => {
     const next = chain.then(() => (exhausted ? { done: true as const, value: undefined } : iterator.next()));
-    next.then(
+    // The next fetch waits for this one, success or failure (which also keeps a prefetched page's error from being
+    // reported as unhandled before the consumer awaits it).
+    chain = next.then(
       (result) => {
         if (result.done) exhausted = true;
       },
@@ -193,9 +195,6 @@ async function* readAhead<T>(pages: AsyncIterable<T>, depth = PAGES_AHEAD): Asyn
         exhausted = true;
       },
     );
-    // Keep an error of a prefetched page from being reported as unhandled before it is awaited.
-    next.catch(() => undefined);
-    chain = next.catch(() => undefined);
     buffer.push(next);
   };
   for (let i = 0; i < depth; i++) fetchNext();

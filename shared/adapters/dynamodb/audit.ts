@@ -36,8 +36,8 @@ export function auditItem(event: AuditEventInput): Record<string, unknown> {
 }
 
 /**
- * The action of the one audit event a device-store transaction writes for all the devices it creates: `after` is
- * a JSON array of their contents, `deviceIds` names them, and each created device item links to it
+ * The action of the one audit event a device-store transaction writes for all the devices it creates:
+ * `createdHashes` maps each device id to its content hash, and each created device item links to it
  * (`createdAudit`). Reading a device's trail expands it into that device's own DEVICE_CREATED event.
  */
 export const DEVICES_CREATED = 'DEVICES_CREATED';

@@ -41,15 +41,16 @@ function transactionChunks(writes: readonly PendingWrite[]): PendingWrite[][] {
   let current: PendingWrite[] = [];
   let items = 1; // the outbox entry
   let hasCreation = false;
+  // An update: device + its event; the first creation: device + the shared event; later creations: the device.
+  const cost = (write: PendingWrite) => (write.previous || !hasCreation ? 2 : 1);
   for (const write of writes) {
-    const cost = write.previous ? 2 : hasCreation ? 1 : 2;
-    if (current.length > 0 && items + cost > MAX_TRANSACTION_ITEMS) {
+    if (current.length > 0 && items + cost(write) > MAX_TRANSACTION_ITEMS) {
       chunks.push(current);
       current = [];
       items = 1;
       hasCreation = false;
     }
-    items += write.previous ? 2 : hasCreation ? 1 : 2;
+    items += cost(write);
     hasCreation ||= !write.previous;
     current.push(write);
   }
